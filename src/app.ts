@@ -1,0 +1,57 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { parsePhpQuery } from './domain/php-query.js'
+import authPlugin from './plugins/auth.js'
+import databasePlugin from './plugins/database.js'
+import errorsPlugin from './plugins/errors.js'
+import listQueryPlugin from './plugins/list-query.js'
+import modelBindingPlugin from './plugins/model-binding.js'
+import openapiPlugin from './plugins/openapi.js'
+import requestInputPlugin from './plugins/request-input.js'
+import authRoutes from './routes/auth.js'
+import systemRoutes from './routes/system.js'
+import v1 from './routes/v1.js'
+import { createValidatorCompiler } from './validation.js'
+import { serviceVersion } from './version.js'
+
+export const BODY_LIMIT = 1024 * 1024
+
+/** A hop count becomes the function Fastify's types ask for: trust the nearest `hops` proxies. */
+function fastifyTrustProxy (setting: Config['trustProxy']) {
+  if (typeof setting === 'number') return (_address: string, hop: number) => hop < setting
+  return typeof setting === 'boolean' ? setting : [...setting]
+}
+
+/** One Fastify instance, with the same options in tests and in production. */
+export async function buildApp (config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' }
+    },
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: {
+      querystringParser: parsePhpQuery,
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: 200
+    }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(createValidatorCompiler())
+
+  await app.register(databasePlugin, { database: config.database })
+  await app.register(errorsPlugin)
+  await app.register(requestInputPlugin)
+  await app.register(authPlugin)
+  await app.register(modelBindingPlugin)
+  await app.register(listQueryPlugin)
+  await app.register(openapiPlugin, { version: serviceVersion })
+
+  await app.register(systemRoutes, { version: serviceVersion })
+  await app.register(authRoutes, { prefix: '/api', tokenTtlSeconds: config.tokenTtlSeconds })
+  await app.register(v1, { prefix: '/api/v1' })
+  return app
+}

@@ -1,0 +1,104 @@
+import { isAbsolute, resolve } from 'node:path'
+
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite', readonly filename: string }
+  | { readonly dialect: 'postgres', readonly connectionString: string }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly database: DatabaseConfig
+  readonly logLevel: LogLevel
+  /** Which proxies' `X-Forwarded-*` headers to honour: none, all, a hop count, or addresses and CIDR ranges. */
+  readonly trustProxy: boolean | number | readonly string[]
+  /** Lifetime of a login token, in seconds. */
+  readonly tokenTtlSeconds: number
+}
+
+export class ConfigError extends Error {}
+
+export interface Setting {
+  readonly name: string
+  readonly default: string
+  readonly description: string
+}
+
+/** Every environment variable the service reads; the README's configuration table lists the same. */
+export const settings: readonly Setting[] = [
+  { name: 'PORT', default: '3000', description: 'TCP port to listen on (1–65535).' },
+  { name: 'HOST', default: '0.0.0.0', description: 'Address to listen on.' },
+  {
+    name: 'DATABASE_URL',
+    default: 'data/customer-services.sqlite',
+    description: '`postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path (a `file:` prefix is allowed; `:memory:` keeps it in memory). Relative paths start from the working directory.'
+  },
+  { name: 'LOG_LEVEL', default: 'info', description: 'One of fatal, error, warn, info, debug, trace, silent.' },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: 'Honour `X-Forwarded-*` headers: `true`, `false`, a number of proxy hops, or a comma-separated list of proxy addresses/CIDR ranges.'
+  },
+  { name: 'TOKEN_TTL', default: '2592000', description: 'Lifetime of a login token in seconds (30 days).' }
+]
+
+const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function valueOf (env: NodeJS.ProcessEnv, name: string): string {
+  const fromEnv = env[name]?.trim()
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+  const setting = settings.find((candidate) => candidate.name === name)
+  if (setting === undefined) throw new Error(`unknown setting ${name}`)
+  return setting.default
+}
+
+function integerIn (name: string, text: string, min: number, max: number): number {
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`)
+  }
+  return value
+}
+
+export function parseDatabaseUrl (url: string, cwd = process.cwd()): DatabaseConfig {
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    try {
+      const parsed = new URL(url)
+      if (parsed.hostname === '' && !parsed.searchParams.has('host')) throw new Error('no host')
+    } catch {
+      throw new ConfigError(`DATABASE_URL is not a valid PostgreSQL URL: "${redactUrl(url)}"`)
+    }
+    return { dialect: 'postgres', connectionString: url }
+  }
+  const path = url.replace(/^file:(\/\/)?/, '')
+  if (path === '') throw new ConfigError('DATABASE_URL names no SQLite file')
+  if (path === ':memory:') return { dialect: 'sqlite', filename: path }
+  return { dialect: 'sqlite', filename: isAbsolute(path) ? path : resolve(cwd, path) }
+}
+
+function parseTrustProxy (text: string): boolean | number | readonly string[] {
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true'
+  if (/^\d+$/.test(text)) return integerIn('TRUST_PROXY', text, 0, 100)
+  return Object.freeze(text.split(',').map((part) => part.trim()).filter(Boolean))
+}
+
+/** Hides the password of a connection URL, for messages and logs. */
+export function redactUrl (url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
+}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = valueOf(env, 'LOG_LEVEL') as LogLevel
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got "${logLevel}"`)
+  }
+  return Object.freeze({
+    port: integerIn('PORT', valueOf(env, 'PORT'), 1, 65535),
+    host: valueOf(env, 'HOST'),
+    database: Object.freeze(parseDatabaseUrl(valueOf(env, 'DATABASE_URL'))),
+    logLevel,
+    trustProxy: parseTrustProxy(valueOf(env, 'TRUST_PROXY')),
+    tokenTtlSeconds: integerIn('TOKEN_TTL', valueOf(env, 'TOKEN_TTL'), 60, 10 * 365 * 24 * 3600)
+  })
+}

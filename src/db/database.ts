@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig
+} from 'kysely'
+import type { DatabaseConfig } from '../config.js'
+import type { DB } from './tables.js'
+
+export type DialectName = DatabaseConfig['dialect']
+
+export interface Database {
+  readonly db: Kysely<DB>
+  readonly dialect: DialectName
+}
+
+/**
+ * Every SQLite transaction here writes, so it takes the write lock when it begins:
+ * a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
+ * another process wrote in between.
+ */
+class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  override async beginTransaction (connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateTransactionSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+
+  constructor (config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
+  override createDriver (): Driver {
+    return new ImmediateTransactionSqliteDriver(this.#config)
+  }
+}
+
+/** Kysely prepares every query anew; better-sqlite3 statements can be reused, so keep them. */
+function withStatementCache (database: SQLite.Database, capacity = 500) {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    close: () => database.close(),
+    prepare: (sql: string) => {
+      let statement = statements.get(sql)
+      if (statement === undefined) {
+        statement = database.prepare(sql)
+        if (statements.size >= capacity) statements.delete(statements.keys().next().value as string)
+        statements.set(sql, statement)
+      }
+      return statement
+    }
+  }
+}
+
+function openSqlite (filename: string): SQLite.Database {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
+  const database = new SQLite(filename)
+  database.pragma('journal_mode = WAL')
+  database.pragma('foreign_keys = ON')
+  database.pragma('busy_timeout = 5000')
+  database.pragma('synchronous = NORMAL')
+  return database
+}
+
+export function createDatabase (config: DatabaseConfig): Database {
+  if (config.dialect === 'sqlite') {
+    const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(openSqlite(config.filename)) })
+    return { db: new Kysely<DB>({ dialect }), dialect: 'sqlite' }
+  }
+  const pool = new pg.Pool({ connectionString: config.connectionString, max: 10 })
+  // An idle client losing its server (a restart) must not take the process down.
+  pool.on('error', () => {})
+  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' }
+}

@@ -1,0 +1,182 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import { customerAccountFor } from '../../domain/customer-account.js'
+import type { ListQuery } from '../../domain/list-query.js'
+import { foldCase } from '../../domain/text-search.js'
+import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
+import type { DialectName } from '../database.js'
+import { isUniqueViolation } from '../errors.js'
+import type { CustomerServicesTable, DB } from '../tables.js'
+import { inTransaction } from '../transaction.js'
+import { applyFilters, applySorts, fetchPage, type ListColumns, type Page } from './list.js'
+
+export const catalogFilters = ['name', 'key'] as const
+export const catalogSorts = ['id', 'name', 'key', 'created_at', 'updated_at'] as const
+export type CatalogFilter = typeof catalogFilters[number]
+export type CatalogSort = typeof catalogSorts[number]
+
+export const catalogColumns: ListColumns<CatalogFilter, CatalogSort> = {
+  filters: {
+    name: sql.ref('customer_services.name_folded'),
+    key: sql.ref('customer_services.key')
+  },
+  sorts: {
+    id: [sql.ref('customer_services.id')],
+    name: [sql.ref('customer_services.name_folded'), sql.ref('customer_services.name')],
+    key: [sql.ref('customer_services.key')],
+    created_at: [sql.ref('customer_services.created_at')],
+    updated_at: [sql.ref('customer_services.updated_at')]
+  }
+}
+
+export interface CustomerServiceRecord {
+  id: number
+  key: string
+  name: string
+  description: string | null
+  can_be_enabled: boolean
+  created_at: string
+  updated_at: string
+}
+
+export interface CountedCustomerService extends CustomerServiceRecord {
+  customers_count: number
+}
+
+export interface CustomerServiceInput {
+  key: string
+  name: string
+  description?: string | null
+  can_be_enabled?: boolean
+}
+
+export class KeyTakenError extends Error {}
+
+export const serviceColumns = [
+  'customer_services.id',
+  'customer_services.key',
+  'customer_services.name',
+  'customer_services.description',
+  'customer_services.can_be_enabled',
+  'customer_services.created_at',
+  'customer_services.updated_at'
+] as const
+
+type ServiceRow = Pick<Selectable<CustomerServicesTable>, 'id' | 'key' | 'name' | 'description' | 'can_be_enabled' | 'created_at' | 'updated_at'>
+
+export function toServiceRecord (row: ServiceRow): CustomerServiceRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    can_be_enabled: row.can_be_enabled === true || row.can_be_enabled === 1,
+    created_at: toLaravelTimestamp(row.created_at),
+    updated_at: toLaravelTimestamp(row.updated_at)
+  }
+}
+
+function toCounted (row: ServiceRow & { customers_count: number }): CountedCustomerService {
+  return { ...toServiceRecord(row), customers_count: Number(row.customers_count) }
+}
+
+export async function listCustomerServices (
+  db: Kysely<DB>,
+  query: ListQuery<CatalogFilter, CatalogSort>
+): Promise<Page<CountedCustomerService>> {
+  const filtered = applyFilters(db.selectFrom('customer_services'), query.filters, catalogColumns)
+  const rows = applySorts(filtered.select([...serviceColumns, 'customer_services.customers_count']), query.sorts, catalogColumns)
+  const page = await fetchPage(rows, filtered, query.page, query.perPage)
+  return { rows: page.rows.map(toCounted), total: page.total }
+}
+
+export async function findCustomerService (db: Kysely<DB>, id: number): Promise<CountedCustomerService | undefined> {
+  const row = await db.selectFrom('customer_services')
+    .select([...serviceColumns, 'customer_services.customers_count'])
+    .where('customer_services.id', '=', id)
+    .executeTakeFirst()
+  return row === undefined ? undefined : toCounted(row)
+}
+
+export async function customerServiceExists (db: Kysely<DB>, id: number): Promise<boolean> {
+  const row = await db.selectFrom('customer_services').select('id').where('id', '=', id).executeTakeFirst()
+  return row !== undefined
+}
+
+export async function customersOfService (db: Kysely<DB>, serviceId: number) {
+  const rows = await db.selectFrom('customer_customer_service')
+    .innerJoin('customers', 'customers.id', 'customer_customer_service.customer_id')
+    .select(['customers.id', 'customers.name', 'customers.customer_account'])
+    .where('customer_customer_service.customer_service_id', '=', serviceId)
+    .orderBy('customers.id')
+    .execute()
+  return rows.map((row) => ({ ...row, customer_account: row.customer_account ?? customerAccountFor(row.id) }))
+}
+
+export async function createCustomerService (db: Kysely<DB>, input: CustomerServiceInput, now = new Date()): Promise<CountedCustomerService> {
+  const timestamp = toStoredTimestamp(now)
+  try {
+    const row = await db.insertInto('customer_services')
+      .values({
+        key: input.key,
+        name: input.name,
+        name_folded: foldCase(input.name),
+        description: input.description ?? null,
+        can_be_enabled: input.can_be_enabled === true ? 1 : 0,
+        created_at: timestamp,
+        updated_at: timestamp
+      })
+      .returning([...serviceColumns, 'customer_services.customers_count'])
+      .executeTakeFirstOrThrow()
+    return toCounted(row)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new KeyTakenError()
+    throw error
+  }
+}
+
+export async function updateCustomerService (
+  db: Kysely<DB>,
+  id: number,
+  changes: Partial<CustomerServiceInput>,
+  now = new Date()
+): Promise<CountedCustomerService | undefined> {
+  try {
+    const row = await db.updateTable('customer_services')
+      .set({
+        ...(changes.key !== undefined && { key: changes.key }),
+        ...(changes.name !== undefined && { name: changes.name, name_folded: foldCase(changes.name) }),
+        ...(changes.description !== undefined && { description: changes.description }),
+        ...(changes.can_be_enabled !== undefined && { can_be_enabled: changes.can_be_enabled ? 1 : 0 }),
+        updated_at: toStoredTimestamp(now)
+      })
+      .where('id', '=', id)
+      .returning([...serviceColumns, 'customer_services.customers_count'])
+      .executeTakeFirst()
+    return row === undefined ? undefined : toCounted(row)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new KeyTakenError()
+    throw error
+  }
+}
+
+export type DeleteOutcome = { status: 'deleted' } | { status: 'missing' } | { status: 'assigned', customersCount: number }
+
+/**
+ * Deletes a service no customer has. The count check and the delete are one
+ * statement, so a sync that assigns the service meanwhile either lands first
+ * (and the delete is refused) or waits for it.
+ */
+export async function deleteCustomerService (db: Kysely<DB>, dialect: DialectName, id: number): Promise<DeleteOutcome> {
+  return await inTransaction(db, async (trx) => {
+    const deleted = await trx.deleteFrom('customer_services')
+      .where('id', '=', id)
+      .where('customers_count', '=', 0)
+      .returning('id')
+      .executeTakeFirst()
+    if (deleted !== undefined) return { status: 'deleted' }
+    let remaining = trx.selectFrom('customer_services').select('customers_count').where('id', '=', id)
+    if (dialect === 'postgres') remaining = remaining.forShare()
+    const row = await remaining.executeTakeFirst()
+    return row === undefined ? { status: 'missing' } : { status: 'assigned', customersCount: Number(row.customers_count) }
+  })
+}

@@ -1,0 +1,117 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import { customerAccountFor } from '../../domain/customer-account.js'
+import type { ListQuery } from '../../domain/list-query.js'
+import { foldCase } from '../../domain/text-search.js'
+import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
+import type { DialectName } from '../database.js'
+import type { CustomersTable, DB } from '../tables.js'
+import { inTransaction } from '../transaction.js'
+import { applyFilters, applySorts, fetchPage, type ListColumns, type Page } from './list.js'
+import { lockCustomer } from './locks.js'
+
+export const customerFilters = ['name', 'customer_account'] as const
+export const customerSorts = ['id', 'name', 'customer_account', 'created_at', 'updated_at'] as const
+export type CustomerFilter = typeof customerFilters[number]
+export type CustomerSort = typeof customerSorts[number]
+
+const customerColumns: ListColumns<CustomerFilter, CustomerSort> = {
+  filters: {
+    name: sql.ref('customers.name_folded'),
+    customer_account: sql`lower(${sql.ref('customers.customer_account')})`
+  },
+  sorts: {
+    id: [sql.ref('customers.id')],
+    name: [sql.ref('customers.name_folded'), sql.ref('customers.name')],
+    customer_account: [sql.ref('customers.customer_account')],
+    created_at: [sql.ref('customers.created_at')],
+    updated_at: [sql.ref('customers.updated_at')]
+  }
+}
+
+export interface CustomerRecord {
+  id: number
+  name: string
+  customer_account: string
+  created_at: string
+  updated_at: string
+}
+
+const selectedColumns = ['customers.id', 'customers.name', 'customers.customer_account', 'customers.created_at', 'customers.updated_at'] as const
+
+type CustomerRow = Pick<Selectable<CustomersTable>, 'id' | 'name' | 'customer_account' | 'created_at' | 'updated_at'>
+
+function toCustomerRecord (row: CustomerRow): CustomerRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    customer_account: row.customer_account ?? customerAccountFor(row.id),
+    created_at: toLaravelTimestamp(row.created_at),
+    updated_at: toLaravelTimestamp(row.updated_at)
+  }
+}
+
+export async function listCustomers (db: Kysely<DB>, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
+  const filtered = applyFilters(db.selectFrom('customers'), query.filters, customerColumns)
+  const rows = applySorts(filtered.select(selectedColumns), query.sorts, customerColumns)
+  const page = await fetchPage(rows, filtered, query.page, query.perPage)
+  return { rows: page.rows.map(toCustomerRecord), total: page.total }
+}
+
+export async function findCustomer (db: Kysely<DB>, id: number): Promise<CustomerRecord | undefined> {
+  const row = await db.selectFrom('customers').select(selectedColumns).where('id', '=', id).executeTakeFirst()
+  return row === undefined ? undefined : toCustomerRecord(row)
+}
+
+export async function customerExists (db: Kysely<DB>, id: number): Promise<boolean> {
+  const row = await db.selectFrom('customers').select('id').where('id', '=', id).executeTakeFirst()
+  return row !== undefined
+}
+
+/** The account number derives from the id, so it is written once the insert has given one. */
+export async function createCustomer (db: Kysely<DB>, name: string, now = new Date()): Promise<CustomerRecord> {
+  const timestamp = toStoredTimestamp(now)
+  return await inTransaction(db, async (trx) => {
+    const { id } = await trx.insertInto('customers')
+      .values({ name, name_folded: foldCase(name), customer_account: null, created_at: timestamp, updated_at: timestamp })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const row = await trx.updateTable('customers')
+      .set({ customer_account: customerAccountFor(id) })
+      .where('id', '=', id)
+      .returning(selectedColumns)
+      .executeTakeFirstOrThrow()
+    return toCustomerRecord(row)
+  })
+}
+
+export async function updateCustomer (db: Kysely<DB>, id: number, changes: { name?: string }, now = new Date()): Promise<CustomerRecord | undefined> {
+  const row = await db.updateTable('customers')
+    .set({
+      ...(changes.name !== undefined && { name: changes.name, name_folded: foldCase(changes.name) }),
+      updated_at: toStoredTimestamp(now)
+    })
+    .where('id', '=', id)
+    .returning(selectedColumns)
+    .executeTakeFirst()
+  return row === undefined ? undefined : toCustomerRecord(row)
+}
+
+/** Deletes the customer and its assignments, keeping every service's count exact. */
+export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: number): Promise<boolean> {
+  return await inTransaction(db, async (trx) => {
+    if (!await lockCustomer(trx, dialect, id)) return false
+    const assigned = await trx.selectFrom('customer_customer_service')
+      .select('customer_service_id')
+      .where('customer_id', '=', id)
+      .orderBy('customer_service_id')
+      .execute()
+    if (assigned.length > 0) {
+      await trx.updateTable('customer_services')
+        .set((eb) => ({ customers_count: eb('customers_count', '-', 1) }))
+        .where('id', 'in', assigned.map((row) => row.customer_service_id))
+        .execute()
+    }
+    await trx.deleteFrom('customers').where('id', '=', id).execute()
+    return true
+  })
+}

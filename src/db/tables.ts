@@ -1,0 +1,65 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/** Written as ISO-8601 strings; read back as strings (SQLite) or Dates (PostgreSQL). */
+export type Timestamp = ColumnType<string | Date, string, string>
+
+/** SQLite stores 0/1, PostgreSQL a boolean; both accept 0/1 on write. */
+export type Flag = ColumnType<number | boolean, number, number>
+
+export interface CustomersTable {
+  id: Generated<number>
+  name: string
+  /** `name` case-folded by the application, for filters and sorting. */
+  name_folded: string
+  /** Set in the transaction that creates the row, once the id is known. */
+  customer_account: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface CustomerServicesTable {
+  id: Generated<number>
+  key: string
+  name: string
+  name_folded: string
+  description: string | null
+  can_be_enabled: Flag
+  /** How many customers have the service; kept exact by every write to the pivot. */
+  customers_count: ColumnType<number, number | undefined, number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface AssignmentsTable {
+  customer_id: number
+  customer_service_id: number
+  version: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface UsersTable {
+  id: Generated<number>
+  name: string
+  email: string
+  password: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>
+  user_id: number
+  token_hash: string
+  created_at: Timestamp
+  last_used_at: Timestamp | null
+  expires_at: Timestamp
+}
+
+export interface DB {
+  customers: CustomersTable
+  customer_services: CustomerServicesTable
+  customer_customer_service: AssignmentsTable
+  users: UsersTable
+  api_tokens: ApiTokensTable
+}

@@ -1,0 +1,19 @@
+import fp from 'fastify-plugin'
+import type { Kysely } from 'kysely'
+import type { DatabaseConfig } from '../config.js'
+import { createDatabase, type DialectName } from '../db/database.js'
+import type { DB } from '../db/tables.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<DB>
+    dialect: DialectName
+  }
+}
+
+export default fp<{ database: DatabaseConfig }>(async (app, options) => {
+  const { db, dialect } = createDatabase(options.database)
+  app.decorate('db', db)
+  app.decorate('dialect', dialect)
+  app.addHook('onClose', async () => { await db.destroy() })
+}, { name: 'database' })

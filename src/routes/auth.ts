@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { createToken, revokeToken } from '../db/queries/tokens.js'
+import { findUserForLogin } from '../db/queries/users.js'
+import { InvalidCredentialsError } from '../http-errors.js'
+import { LoginBody, LoginResult } from '../schemas/auth.js'
+import { errorResponses, MessageBody } from '../schemas/common.js'
+import { decoyPasswordHash, verifyPassword } from '../security/passwords.js'
+import { generateToken, hashToken } from '../security/tokens.js'
+
+const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, options) => {
+  app.post('/login', {
+    schema: {
+      tags: ['Authentication'],
+      operationId: 'login',
+      summary: 'Log in',
+      description: 'Exchanges an email and password for a bearer token. The credentials may come as a JSON body or, ' +
+        'as the official PHP SDK sends them, as query parameters with no body.',
+      body: LoginBody,
+      response: { 200: LoginResult, ...errorResponses(400, 401, 422) }
+    },
+    preValidation: async (request) => {
+      const body = request.body as Record<string, unknown>
+      if (Object.keys(body).length === 0) request.body = { ...request.query as typeof request.body }
+    }
+  }, async (request) => {
+    const user = await findUserForLogin(app.db, request.body.email)
+    // The same work whether or not the account exists: no way to learn which emails do.
+    const valid = await verifyPassword(request.body.password, user?.password ?? decoyPasswordHash)
+    if (user === undefined || !valid) throw new InvalidCredentialsError()
+    const token = generateToken()
+    await createToken(app.db, user.id, hashToken(token), options.tokenTtlSeconds)
+    return { token, user: { id: user.id, name: user.name, email: user.email } }
+  })
+
+  app.post('/logout', {
+    schema: {
+      tags: ['Authentication'],
+      operationId: 'logout',
+      summary: 'Log out',
+      description: 'Revokes the token that authenticates this request.',
+      security: [{ bearerAuth: [] }],
+      response: { 200: MessageBody, ...errorResponses(401) }
+    },
+    onRequest: app.auth([app.verifyBearer])
+  }, async (request) => {
+    if (request.tokenId !== null) await revokeToken(app.db, request.tokenId)
+    return { message: 'Successfully logged out.' }
+  })
+}
+
+export default authRoutes

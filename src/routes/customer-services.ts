@@ -1,0 +1,134 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  catalogFilters,
+  catalogSorts,
+  createCustomerService,
+  customersOfService,
+  deleteCustomerService,
+  findCustomerService,
+  KeyTakenError,
+  listCustomerServices,
+  updateCustomerService,
+  type CatalogFilter,
+  type CatalogSort
+} from '../db/queries/customer-services.js'
+import { toBoolean } from '../domain/laravel-input.js'
+import type { ListQuery } from '../domain/list-query.js'
+import { ModelNotFoundError, ServiceInUseError, ValidationFailedError } from '../http-errors.js'
+import { errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
+import {
+  CountedCustomerService,
+  CreateCustomerServiceBody,
+  CustomerServiceParams,
+  CustomerServiceWithCustomers,
+  ServiceInUseBody,
+  UpdateCustomerServiceBody
+} from '../schemas/customer-service.js'
+
+const keyTaken = () => new ValidationFailedError({ key: ['The key has already been taken.'] })
+
+const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    schema: {
+      tags: ['Customer services'],
+      operationId: 'listCustomerServices',
+      summary: 'List the catalog',
+      description: 'A page of the catalog, each entry with the number of customers that have it. ' +
+        'Filter by `name` or `key` (case-insensitive substrings), sort by id, name, key, created_at or updated_at.',
+      querystring: ListQuerystring(catalogFilters, catalogSorts),
+      response: { 200: Paginated(CountedCustomerService, 'A page of the catalog.'), ...errorResponses(400, 401) }
+    },
+    preValidation: app.listQuery({ filters: catalogFilters, sorts: catalogSorts })
+  }, async (request) => {
+    const page = await listCustomerServices(app.db, request.list as ListQuery<CatalogFilter, CatalogSort>)
+    return request.paginate(page.rows, page.total)
+  })
+
+  app.get('/:id', {
+    schema: {
+      tags: ['Customer services'],
+      operationId: 'getCustomerService',
+      summary: 'Show a service',
+      description: 'The catalog entry with every customer that has it.',
+      params: CustomerServiceParams,
+      response: { 200: CustomerServiceWithCustomers, ...errorResponses(401, 404) }
+    },
+    preValidation: app.bindCustomerService
+  }, async (request) => {
+    const service = await findCustomerService(app.db, request.params.id)
+    if (service === undefined) throw new ModelNotFoundError('CustomerService', request.params.id)
+    return { ...service, customers: await customersOfService(app.db, service.id) }
+  })
+
+  app.post('/', {
+    schema: {
+      tags: ['Customer services'],
+      operationId: 'createCustomerService',
+      summary: 'Add a service to the catalog',
+      description: 'Creates a catalog entry. The key must be unique.',
+      body: CreateCustomerServiceBody,
+      response: { 201: CountedCustomerService, ...errorResponses(400, 401, 422) }
+    }
+  }, async (request, reply) => {
+    const { key, name, description, can_be_enabled: canBeEnabled } = request.body
+    try {
+      const service = await createCustomerService(app.db, {
+        key,
+        name,
+        description: description ?? null,
+        can_be_enabled: canBeEnabled === undefined ? false : toBoolean(canBeEnabled)
+      })
+      return reply.code(201).send(service)
+    } catch (error) {
+      if (error instanceof KeyTakenError) throw keyTaken()
+      throw error
+    }
+  })
+
+  app.patch('/:id', {
+    schema: {
+      tags: ['Customer services'],
+      operationId: 'updateCustomerService',
+      summary: 'Change a service',
+      description: 'Changes any of key, name, description and can_be_enabled.',
+      params: CustomerServiceParams,
+      body: UpdateCustomerServiceBody,
+      response: { 200: CountedCustomerService, ...errorResponses(400, 401, 404, 422) }
+    },
+    preValidation: app.bindCustomerService
+  }, async (request) => {
+    const { key, name, description, can_be_enabled: canBeEnabled } = request.body
+    try {
+      const service = await updateCustomerService(app.db, request.params.id, {
+        key,
+        name,
+        description,
+        can_be_enabled: canBeEnabled === undefined ? undefined : toBoolean(canBeEnabled)
+      })
+      if (service === undefined) throw new ModelNotFoundError('CustomerService', request.params.id)
+      return service
+    } catch (error) {
+      if (error instanceof KeyTakenError) throw keyTaken()
+      throw error
+    }
+  })
+
+  app.delete('/:id', {
+    schema: {
+      tags: ['Customer services'],
+      operationId: 'deleteCustomerService',
+      summary: 'Remove a service from the catalog',
+      description: 'Deletes a catalog entry that no customer has; 409 while customers still have it.',
+      params: CustomerServiceParams,
+      response: { 204: { type: 'null', description: 'Deleted.' }, 409: ServiceInUseBody, ...errorResponses(401, 404) }
+    },
+    preValidation: app.bindCustomerService
+  }, async (request, reply) => {
+    const outcome = await deleteCustomerService(app.db, app.dialect, request.params.id)
+    if (outcome.status === 'missing') throw new ModelNotFoundError('CustomerService', request.params.id)
+    if (outcome.status === 'assigned') throw new ServiceInUseError(outcome.customersCount)
+    return reply.code(204).send(null)
+  })
+}
+
+export default customerServiceRoutes

@@ -1,0 +1,99 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  createCustomer,
+  customerFilters,
+  customerSorts,
+  deleteCustomer,
+  findCustomer,
+  listCustomers,
+  updateCustomer,
+  type CustomerFilter,
+  type CustomerSort
+} from '../db/queries/customers.js'
+import type { ListQuery } from '../domain/list-query.js'
+import { ModelNotFoundError } from '../http-errors.js'
+import { errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
+import { CreateCustomerBody, Customer, CustomerParams, UpdateCustomerBody } from '../schemas/customer.js'
+
+const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/', {
+    schema: {
+      tags: ['Customers'],
+      operationId: 'listCustomers',
+      summary: 'List customers',
+      description: 'A page of customers. Filter by `name` or `customer_account` (case-insensitive substrings), ' +
+        'sort by id, name, customer_account, created_at or updated_at.',
+      querystring: ListQuerystring(customerFilters, customerSorts),
+      response: { 200: Paginated(Customer, 'A page of customers.'), ...errorResponses(400, 401) }
+    },
+    preValidation: app.listQuery({ filters: customerFilters, sorts: customerSorts })
+  }, async (request) => {
+    const page = await listCustomers(app.db, request.list as ListQuery<CustomerFilter, CustomerSort>)
+    return request.paginate(page.rows, page.total)
+  })
+
+  app.post('/', {
+    schema: {
+      tags: ['Customers'],
+      operationId: 'createCustomer',
+      summary: 'Add a customer',
+      description: 'Creates a customer; its account number (`CL` and the zero-padded id) is assigned automatically.',
+      body: CreateCustomerBody,
+      response: { 201: Customer, ...errorResponses(400, 401, 422) }
+    }
+  }, async (request, reply) => {
+    return reply.code(201).send(await createCustomer(app.db, request.body.name))
+  })
+
+  app.get('/:customer', {
+    schema: {
+      tags: ['Customers'],
+      operationId: 'getCustomer',
+      summary: 'Show a customer',
+      description: 'One customer.',
+      params: CustomerParams,
+      response: { 200: Customer, ...errorResponses(401, 404) }
+    },
+    preValidation: app.bindCustomer
+  }, async (request) => {
+    const customer = await findCustomer(app.db, request.params.customer)
+    if (customer === undefined) throw new ModelNotFoundError('Customer', request.params.customer)
+    return customer
+  })
+
+  app.patch('/:customer', {
+    schema: {
+      tags: ['Customers'],
+      operationId: 'updateCustomer',
+      summary: 'Rename a customer',
+      description: 'Changes the customer\'s name; the account number never changes.',
+      params: CustomerParams,
+      body: UpdateCustomerBody,
+      response: { 200: Customer, ...errorResponses(400, 401, 404, 422) }
+    },
+    preValidation: app.bindCustomer
+  }, async (request) => {
+    const customer = await updateCustomer(app.db, request.params.customer, request.body)
+    if (customer === undefined) throw new ModelNotFoundError('Customer', request.params.customer)
+    return customer
+  })
+
+  app.delete('/:customer', {
+    schema: {
+      tags: ['Customers'],
+      operationId: 'deleteCustomer',
+      summary: 'Delete a customer',
+      description: 'Deletes the customer and all its service assignments.',
+      params: CustomerParams,
+      response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 404) }
+    },
+    preValidation: app.bindCustomer
+  }, async (request, reply) => {
+    if (!await deleteCustomer(app.db, app.dialect, request.params.customer)) {
+      throw new ModelNotFoundError('Customer', request.params.customer)
+    }
+    return reply.code(204).send(null)
+  })
+}
+
+export default customerRoutes

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sql } from 'kysely'
+import { HealthBody, UnavailableBody, VersionBody } from '../schemas/system.js'
+
+/** Version and health: no token needed, so orchestrators and partners can probe freely. */
+const systemRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app, options) => {
+  app.get('/api/version', {
+    schema: {
+      tags: ['System'],
+      operationId: 'getVersion',
+      summary: 'Service version',
+      description: 'The running version of the service. No token needed.',
+      response: { 200: VersionBody }
+    }
+  }, async () => ({ version: options.version, status: 'ok' as const }))
+
+  app.get('/health/live', {
+    schema: {
+      tags: ['System'],
+      operationId: 'getLiveness',
+      summary: 'Liveness probe',
+      description: 'Answers 200 while the process serves requests.',
+      response: { 200: HealthBody }
+    }
+  }, async () => ({ status: 'ok' }))
+
+  app.get('/health/ready', {
+    schema: {
+      tags: ['System'],
+      operationId: 'getReadiness',
+      summary: 'Readiness probe',
+      description: 'Answers 200 when the database answers, 503 otherwise.',
+      response: { 200: HealthBody, 503: UnavailableBody }
+    }
+  }, async (request, reply) => {
+    try {
+      await sql`select 1`.execute(app.db)
+      return { status: 'ok' }
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check failed')
+      return reply.code(503).send({ message: 'The database is unavailable.', status: 'unavailable' })
+    }
+  })
+}
+
+export default systemRoutes

@@ -1,0 +1,55 @@
+import { Type, type Static } from 'typebox'
+import { Id, Timestamp } from './common.js'
+import { CustomerService, ServiceKey } from './customer-service.js'
+
+export const MAX_SYNC_ENTRIES = 1000
+
+export const Pivot = Type.Object({
+  customer_id: Id,
+  customer_service_id: Id,
+  version: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+  updated_at: Timestamp
+})
+
+export const AssignedService = Type.Object({
+  ...CustomerService.properties,
+  pivot: Pivot
+})
+
+export const PivotAttributes = Type.Union([
+  Type.Object({
+    version: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()]))
+  }),
+  Type.Array(Type.Never(), { maxItems: 0, description: "PHP's json_encode writes an empty array for empty attributes." })
+])
+
+export const SyncBody = Type.Object({
+  services: Type.Union([
+    Type.Array(Type.Integer(), {
+      maxItems: MAX_SYNC_ENTRIES,
+      description: 'Ids of the services the customer must have.'
+    }),
+    Type.Record(Type.String({ pattern: '^-?[0-9]+$' }), PivotAttributes, {
+      maxProperties: MAX_SYNC_ENTRIES,
+      description: 'Service ids as keys, each with its pivot attributes.'
+    })
+  ])
+}, {
+  examples: [
+    { services: [1, 3, 7] },
+    { services: { 1: {}, 3: { version: '1.1.0' } } }
+  ]
+})
+export type SyncBody = Static<typeof SyncBody>
+
+export const SyncResult = Type.Object({
+  message: Type.String({ examples: ['Services synced successfully.'] }),
+  attached: Type.Array(Id),
+  detached: Type.Array(Id),
+  updated: Type.Array(Id)
+})
+
+export const AssignmentParams = Type.Object({ customer: Id, key: Type.String({ maxLength: 100, examples: ['support.premium'] }) })
+
+export { ServiceKey }

@@ -1,0 +1,15 @@
+import { Type, type Static } from 'typebox'
+import { Id } from './common.js'
+
+export const LoginBody = Type.Object({
+  email: Type.String({ format: 'email', maxLength: 255, examples: ['ops@example.com'] }),
+  password: Type.String({ minLength: 1, maxLength: 1024 })
+}, { examples: [{ email: 'ops@example.com', password: 'correct horse battery staple' }] })
+export type LoginBody = Static<typeof LoginBody>
+
+export const User = Type.Object({ id: Id, name: Type.String(), email: Type.String() })
+
+export const LoginResult = Type.Object({
+  token: Type.String({ description: 'Bearer token, shown once.' }),
+  user: User
+})

@@ -1,0 +1,87 @@
+import { Type, type TSchema } from 'typebox'
+
+export const MAX_ID = 2_147_483_647
+
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID, examples: [42] })
+
+export const Timestamp = Type.String({
+  format: 'date-time',
+  description: 'UTC, ISO-8601 with six fractional digits, as Laravel writes it.',
+  examples: ['2026-11-28T16:43:17.000000Z']
+})
+
+export const ErrorBody = Type.Object({
+  message: Type.String()
+}, { description: 'Every error answer carries at least a message.' })
+
+export const ValidationErrorBody = Type.Object({
+  message: Type.String({ examples: ['The services field is required. (and 1 more error)'] }),
+  errors: Type.Record(Type.String(), Type.Array(Type.String()), {
+    examples: [{ services: ['The services field is required.'] }]
+  })
+}, { description: "Laravel's validation error: the first message, and every failing field's messages." })
+
+export const PageLink = Type.Object({
+  url: Type.Union([Type.String(), Type.Null()]),
+  label: Type.String(),
+  active: Type.Boolean()
+})
+
+/** Laravel's length-aware paginator; property order is the wire order. */
+export function Paginated<Item extends TSchema> (item: Item, description: string) {
+  const nullableInteger = Type.Union([Type.Integer(), Type.Null()])
+  const nullableUrl = Type.Union([Type.String({ format: 'uri' }), Type.Null()])
+  return Type.Object({
+    current_page: Type.Integer({ minimum: 1 }),
+    data: Type.Array(item),
+    first_page_url: Type.String({ format: 'uri' }),
+    from: nullableInteger,
+    last_page: Type.Integer({ minimum: 1 }),
+    last_page_url: Type.String({ format: 'uri' }),
+    links: Type.Array(PageLink),
+    next_page_url: nullableUrl,
+    path: Type.String({ format: 'uri' }),
+    per_page: Type.Integer({ minimum: 1, maximum: 100 }),
+    prev_page_url: nullableUrl,
+    to: nullableInteger,
+    total: Type.Integer({ minimum: 0 })
+  }, { description })
+}
+
+/**
+ * The list query as documented. Any value is accepted on the wire (an invalid page
+ * means page 1, as in Laravel); a hook brings the query to this form first.
+ */
+export function ListQuerystring (filters: readonly string[], sorts: readonly string[]) {
+  const filterProperties = Object.fromEntries(filters.map((name) => [name, Type.Optional(Type.String({
+    description: `Case-insensitive substring of \`${name}\`; a comma separates alternatives.`
+  }))]))
+  return Type.Object({
+    filter: Type.Optional(Type.Object(filterProperties, {
+      description: `Bracketed filters (\`filter[${filters[0] ?? 'name'}]=value\`); different filters must all match.`
+    })),
+    sort: Type.Optional(Type.String({
+      description: `Comma-separated fields among ${sorts.join(', ')}; a leading \`-\` sorts descending. Ties are broken by id.`,
+      examples: ['-created_at,name']
+    })),
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Larger values are capped at 100.' }))
+  })
+}
+
+export const MessageBody = Type.Object({ message: Type.String() })
+
+const errorDescriptions = {
+  400: 'Malformed request: invalid JSON, or an unknown filter or sort.',
+  401: 'Missing, unknown, revoked or expired token.',
+  404: 'No such record.',
+  409: 'The record is still in use.',
+  422: 'Validation failed.'
+} as const
+
+/** Error answers a route can give, each with the shared error shape. */
+export function errorResponses (...statuses: Array<keyof typeof errorDescriptions>) {
+  return Object.fromEntries(statuses.map((status) => [status, status === 422
+    ? Type.Object(ValidationErrorBody.properties, { description: errorDescriptions[status] })
+    : Type.Object(ErrorBody.properties, { description: errorDescriptions[status] })]))
+}
