@@ -37,3 +37,5 @@ export class ValidationFailedError extends Unprocessable {
     this.errors = errors
   }
 }
+
+export const BadRequestError = createError<[string]>('CS_BAD_REQUEST', '%s', 400)

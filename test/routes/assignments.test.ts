@@ -7,7 +7,7 @@ async function seed (api: Client, serviceCount = 4) {
     services.push((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: `svc-${i}`, name: `Service ${i}` } })).json())
   }
   const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
-  return { services, customer, ids: services.map((service: { id: number }) => service.id) }
+  return { services, customer, ids: services.map((service) => service.id) }
 }
 
 const assigned = async (api: Client, customerId: number) =>
