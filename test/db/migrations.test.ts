@@ -1,0 +1,35 @@
+import { readdir } from 'node:fs/promises'
+import t from 'tap'
+import { createDatabase } from '../../src/db/database.js'
+import { migrateToLatest, migrationNames, splitStatements } from '../../src/db/migrator.js'
+import { databaseUrlFor, testDialects } from '../helpers/app.js'
+import { parseDatabaseUrl } from '../../src/config.js'
+
+t.test('both dialects have the same migration stems', async (t) => {
+  const stems = async (dialect: 'sqlite' | 'postgres') => (await migrationNames(dialect)).map((name) => name.replace(/\.sql$/, ''))
+  t.same(await stems('sqlite'), await stems('postgres'))
+  t.ok((await stems('sqlite')).length > 0)
+  const files = await readdir(new URL('../../migrations/sqlite/', import.meta.url))
+  t.same(files.filter((file) => !/^\d{4}\.do\.[a-z0-9-_]+\.sql$/.test(file)), [], 'every file is named NNNN.do.<name>.sql')
+})
+
+t.test('statements split at semicolons that end a line, comments dropped', async (t) => {
+  t.same(splitStatements('-- note\nCREATE TABLE a (x TEXT DEFAULT \';\');\n\nCREATE INDEX b ON a (x);\n'), [
+    "CREATE TABLE a (x TEXT DEFAULT ';')",
+    'CREATE INDEX b ON a (x)'
+  ])
+})
+
+for (const dialect of testDialects()) {
+  t.test(`${dialect}: migrating twice applies each migration once`, async (t) => {
+    const { db, dialect: name } = createDatabase(parseDatabaseUrl(await databaseUrlFor(t, dialect)))
+    t.teardown(() => db.destroy())
+    const first = await migrateToLatest(db, name)
+    t.same(first.results?.map((result) => result.status), (await migrationNames(dialect)).map(() => 'Success'))
+    const second = await migrateToLatest(db, name)
+    t.same(second.results, [])
+    const tables = await db.introspection.getTables()
+    t.same(tables.map((table) => table.name).filter((table) => !table.startsWith('kysely_')).sort(),
+      ['api_tokens', 'customer_customer_service', 'customer_services', 'customers', 'users'])
+  })
+}
