@@ -1,0 +1,12 @@
+import { readFile } from 'node:fs/promises'
+import t from 'tap'
+import { settings } from '../src/config.js'
+
+t.test("the README's configuration table lists exactly the settings the service reads", async (t) => {
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
+  const section = readme.split('## Configuration')[1]?.split('\n## ')[0] ?? ''
+  const rows = section.split('\n')
+    .filter((line) => /^\| `[A-Z_]+` \|/.test(line))
+    .map((line) => line.split(' | ').map((cell) => cell.replace(/^\| /, '').replace(/ \|$/, '')))
+  t.same(rows, settings.map((setting) => [`\`${setting.name}\``, `\`${setting.default}\``, setting.description]))
+})
