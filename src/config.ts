@@ -85,7 +85,8 @@ function parseTrustProxy (text: string): boolean | number | readonly string[] {
 
 /** Hides the password of a connection URL, for messages and logs. */
 export function redactUrl (url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
+  // Up to the last `@`: a password may hold an unencoded `@` or `/`. Hiding too much is harmless.
+  return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@')
 }
 
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {

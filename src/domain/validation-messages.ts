@@ -23,7 +23,7 @@ export function summarizeErrors (bag: ErrorBag): string {
   const messages = Object.values(bag).flat()
   const first = messages[0] ?? 'The given data was invalid.'
   const more = messages.length - 1
-  if (more === 0) return first
+  if (more <= 0) return first
   return `${first} (and ${more} more ${more === 1 ? 'error' : 'errors'})`
 }
 
@@ -96,11 +96,19 @@ function messageFor (error: ErrorObject, attribute: string): string {
     case 'pattern':
       return `The ${attribute} field format is invalid.`
     case 'enum':
+      return isBooleanEnum(params.allowedValues)
+        ? `The ${attribute} field must be true or false.`
+        : `The selected ${attribute} is invalid.`
     case 'const':
       return `The selected ${attribute} is invalid.`
     default:
       return `The ${attribute} field is invalid.`
   }
+}
+
+/** Laravel's `boolean` rule, written as an enum of the values it accepts. */
+function isBooleanEnum (allowed: unknown): boolean {
+  return Array.isArray(allowed) && allowed.includes(true) && allowed.includes(false)
 }
 
 function typeMessage (type: string, attribute: string): string {

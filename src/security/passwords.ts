@@ -20,11 +20,20 @@ export async function hashPassword (password: string): Promise<string> {
   return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64'), key.toString('base64')].join('$')
 }
 
+/** False for a wrong password, and for a stored hash this code cannot read. */
 export async function verifyPassword (password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$')
-  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false
+  const costs = [n, r, p]
+  if (scheme !== 'scrypt' || salt === undefined || hash === undefined || !costs.every((cost) => /^[1-9][0-9]*$/.test(cost ?? ''))) {
+    return false
+  }
   const expected = Buffer.from(hash, 'base64')
-  const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) })
+  let key: Buffer
+  try {
+    key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) })
+  } catch {
+    return false
+  }
   return key.length === expected.length && timingSafeEqual(key, expected)
 }
 

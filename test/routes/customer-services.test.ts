@@ -132,18 +132,23 @@ for (const dialect of testDialects()) {
     })
 
     t.test('sorts, descending and several, with id breaking ties', async (t) => {
-      const { api } = await setup(t, dialect)
+      const { app, api } = await setup(t, dialect)
       await createService(api, 'b', 'beta')
       await createService(api, 'a2', 'Alpha')
       await createService(api, 'a1', 'alpha')
       await createService(api, 'c', 'Gamma')
+      // Distinct creation times, however fast the rows were written.
+      for (const [key, minute] of [['b', 1], ['a2', 2], ['a1', 2], ['c', 3]] as const) {
+        await app.db.updateTable('customer_services').set({ created_at: `2026-01-01T00:0${minute}:00.000Z` }).where('key', '=', key).execute()
+      }
       const keys = async (query: string) =>
         (await api({ method: 'GET', url: `/api/v1/customer-services?${query}` })).json().data.map((row: { key: string }) => row.key)
       t.same(await keys(''), ['b', 'a2', 'a1', 'c'], 'by id by default')
       t.same(await keys('sort=key'), ['a1', 'a2', 'b', 'c'])
       t.same(await keys('sort=-key'), ['c', 'b', 'a2', 'a1'])
       t.same(await keys('sort=name'), ['a2', 'a1', 'b', 'c'], 'names sort without regard to case')
-      t.same(await keys('sort=-created_at,name'), ['c', 'a1', 'a2', 'b'])
+      t.same(await keys('sort=-created_at,name'), ['c', 'a2', 'a1', 'b'], 'equal folded names fall back to the name itself')
+      t.same(await keys('sort=-created_at'), ['c', 'a2', 'a1', 'b'], 'equal times fall back to id')
       t.same(await keys('sort=%20-id%20,'), ['c', 'a1', 'a2', 'b'], 'terms are trimmed')
     })
 

@@ -1,0 +1,167 @@
+import { resolve } from 'node:path'
+import t from 'tap'
+import { ConfigError, loadConfig, parseDatabaseUrl, redactUrl, settings } from '../src/config.js'
+
+function configErrorOf (fn: () => unknown): Error {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+t.test('an empty environment gives the documented defaults', async (t) => {
+  t.same(loadConfig({}), {
+    port: 3000,
+    host: '0.0.0.0',
+    database: { dialect: 'sqlite', filename: resolve(process.cwd(), 'data/customer-services.sqlite') },
+    logLevel: 'info',
+    trustProxy: false,
+    tokenTtlSeconds: 2592000
+  })
+})
+
+t.test('the defaults are the ones the settings table documents', async (t) => {
+  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL'])
+  const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
+  t.same(loadConfig(defaults), loadConfig({}))
+})
+
+t.test('the configuration is frozen, its database too', async (t) => {
+  const config = loadConfig({})
+  t.ok(Object.isFrozen(config))
+  t.ok(Object.isFrozen(config.database))
+})
+
+t.test('a blank variable means its default', async (t) => {
+  const config = loadConfig({ PORT: '  ', HOST: '', LOG_LEVEL: ' ' })
+  t.equal(config.port, 3000)
+  t.equal(config.host, '0.0.0.0')
+  t.equal(config.logLevel, 'info')
+})
+
+t.test('values are read from the environment given, trimmed', async (t) => {
+  const config = loadConfig({ PORT: ' 8080 ', HOST: '127.0.0.1', LOG_LEVEL: 'debug', TOKEN_TTL: '3600' })
+  t.equal(config.port, 8080)
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.logLevel, 'debug')
+  t.equal(config.tokenTtlSeconds, 3600)
+})
+
+t.test('PORT accepts 1 to 65535', async (t) => {
+  t.equal(loadConfig({ PORT: '1' }).port, 1)
+  t.equal(loadConfig({ PORT: '65535' }).port, 65535)
+})
+
+t.test('a PORT that is not a whole number from 1 to 65535 is a ConfigError that says so', async (t) => {
+  for (const port of ['0', '65536', 'abc', '80.5', '-1', '1e3', '0x50', '80 81']) {
+    const error = configErrorOf(() => loadConfig({ PORT: port }))
+    t.equal(error.message, `PORT must be a whole number from 1 to 65535, got "${port}"`)
+  }
+})
+
+t.test('postgres:// and postgresql:// URLs select PostgreSQL, kept as given', async (t) => {
+  for (const url of ['postgres://user:pw@db.example:5432/app', 'postgresql://user@localhost/app?sslmode=require']) {
+    t.same(loadConfig({ DATABASE_URL: url }).database, { dialect: 'postgres', connectionString: url })
+  }
+})
+
+t.test('a PostgreSQL URL through a Unix socket names its host as a parameter', async (t) => {
+  t.same(parseDatabaseUrl('postgres:///app?host=/var/run/postgresql'), {
+    dialect: 'postgres', connectionString: 'postgres:///app?host=/var/run/postgresql'
+  })
+})
+
+t.test('an invalid PostgreSQL URL is a ConfigError that hides the password', async (t) => {
+  const noHost = configErrorOf(() => loadConfig({ DATABASE_URL: 'postgres://admin:s3cret@/app' }))
+  t.match(noHost.message, /^DATABASE_URL is not a valid PostgreSQL URL/)
+  t.notMatch(noHost.message, /s3cret/)
+  const badPort = configErrorOf(() => parseDatabaseUrl('postgresql://admin:s3cret@host:port/app'))
+  t.match(badPort.message, /^DATABASE_URL is not a valid PostgreSQL URL/)
+  t.notMatch(badPort.message, /s3cret/)
+})
+
+t.test('any other DATABASE_URL is a SQLite file, relative to the working directory', async (t) => {
+  t.same(parseDatabaseUrl('db/app.sqlite', '/srv/app'), { dialect: 'sqlite', filename: '/srv/app/db/app.sqlite' })
+  t.same(parseDatabaseUrl('./app.sqlite', '/srv/app'), { dialect: 'sqlite', filename: '/srv/app/app.sqlite' })
+  t.same(parseDatabaseUrl('../app.sqlite', '/srv/app'), { dialect: 'sqlite', filename: '/srv/app.sqlite' })
+  t.same(loadConfig({ DATABASE_URL: 'app.sqlite' }).database, { dialect: 'sqlite', filename: resolve('app.sqlite') })
+})
+
+t.test('an absolute SQLite path is kept', async (t) => {
+  t.same(parseDatabaseUrl('/var/lib/app.sqlite', '/srv/app'), { dialect: 'sqlite', filename: '/var/lib/app.sqlite' })
+})
+
+t.test('a file: prefix is allowed, with or without slashes', async (t) => {
+  t.same(parseDatabaseUrl('file:/var/lib/app.sqlite', '/srv'), { dialect: 'sqlite', filename: '/var/lib/app.sqlite' })
+  t.same(parseDatabaseUrl('file:///var/lib/app.sqlite', '/srv'), { dialect: 'sqlite', filename: '/var/lib/app.sqlite' })
+  t.same(parseDatabaseUrl('file:data/app.sqlite', '/srv'), { dialect: 'sqlite', filename: '/srv/data/app.sqlite' })
+})
+
+t.test(':memory: keeps the database in memory, with or without file:', async (t) => {
+  t.same(loadConfig({ DATABASE_URL: ':memory:' }).database, { dialect: 'sqlite', filename: ':memory:' })
+  t.same(parseDatabaseUrl('file::memory:'), { dialect: 'sqlite', filename: ':memory:' })
+})
+
+t.test('a file: URL with no path is a ConfigError', async (t) => {
+  t.equal(configErrorOf(() => loadConfig({ DATABASE_URL: 'file:' })).message, 'DATABASE_URL names no SQLite file')
+})
+
+t.test('TRUST_PROXY reads true and false in any case', async (t) => {
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadConfig({ TRUST_PROXY: 'TRUE' }).trustProxy, true)
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: 'False' }).trustProxy, false)
+})
+
+t.test('TRUST_PROXY as a number is a hop count', async (t) => {
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+  t.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, 0)
+  t.match(configErrorOf(() => loadConfig({ TRUST_PROXY: '101' })).message, /^TRUST_PROXY must be a whole number/)
+})
+
+t.test('TRUST_PROXY as a list names proxy addresses and ranges, trimmed', async (t) => {
+  const { trustProxy } = loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1 ,,::1' })
+  t.same(trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1'])
+  t.ok(Object.isFrozen(trustProxy))
+  t.same(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, ['loopback'])
+})
+
+t.test('an unknown LOG_LEVEL is a ConfigError that lists the levels', async (t) => {
+  t.equal(configErrorOf(() => loadConfig({ LOG_LEVEL: 'verbose' })).message,
+    'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"')
+})
+
+t.test('every documented LOG_LEVEL is accepted', async (t) => {
+  for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+    t.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level)
+  }
+})
+
+t.test('TOKEN_TTL is a whole number of seconds from one minute to ten years', async (t) => {
+  t.equal(loadConfig({ TOKEN_TTL: '60' }).tokenTtlSeconds, 60)
+  t.equal(loadConfig({ TOKEN_TTL: '315360000' }).tokenTtlSeconds, 315360000)
+  for (const ttl of ['59', '315360001', '1h', '-60', '3600.5']) {
+    t.match(configErrorOf(() => loadConfig({ TOKEN_TTL: ttl })).message,
+      `TOKEN_TTL must be a whole number from 60 to 315360000, got "${ttl}"`)
+  }
+})
+
+t.test('redactUrl hides the password of a connection URL', async (t) => {
+  t.equal(redactUrl('postgres://user:s3cret@db.example:5432/app'), 'postgres://user:***@db.example:5432/app')
+  t.equal(redactUrl('postgresql://user:pa:ss/word@host/app'), 'postgresql://user:***@host/app')
+})
+
+t.test('redactUrl hides a password that contains an unencoded @ entirely', async (t) => {
+  // The URL parser (and pg) take the last @ as the end of the credentials.
+  t.equal(new URL('postgres://user:p@ss@host/app').hostname, 'host')
+  t.equal(redactUrl('postgres://user:p@ss@host/app'), 'postgres://user:***@host/app')
+})
+
+t.test('redactUrl leaves a URL without a password unchanged', async (t) => {
+  t.equal(redactUrl('postgres://user@host/app'), 'postgres://user@host/app')
+  t.equal(redactUrl('postgres://host/app'), 'postgres://host/app')
+  t.equal(redactUrl('data/app.sqlite'), 'data/app.sqlite')
+})
