@@ -1,19 +1,49 @@
 import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import { errorResponses, sharedSchemas } from '../schemas/common.js'
 
-export const apiDescription = [
-  'Catalog of optional customer services (support contracts, platform access, feature tiers), each with a machine key',
-  'that other systems use as a feature flag, and their assignment to customers. Drop-in compatible with the',
-  'BlueRockTEL Laravel admin API: bearer tokens, `filter[...]`/`sort` query parameters, Laravel pagination and errors.'
-].join(' ')
+export const apiDescription = `Catalog of optional customer services (support contracts, platform access, feature tiers),
+each with a machine \`key\` that other systems use as a feature flag, and their assignment to customers.
+Drop-in compatible with the BlueRockTEL Laravel admin API.
 
-/** Registers @fastify/swagger; it must come before the routes it documents. */
+**Authentication.** \`POST /api/login\` exchanges an email and password for a token; send it on every
+\`/api/v1\` request as \`Authorization: Bearer <token>\`. \`POST /api/logout\` revokes it.
+
+**Lists** take \`filter[field]=value\` (case-insensitive substring; a comma separates alternatives;
+different filters must all match), \`sort=-created_at,name\` (\`-\` for descending; ties broken by id),
+\`page\` and \`per_page\` (default 10, at most 100), and answer Laravel's paginator envelope, whose page
+URLs keep the other query parameters.
+
+**Errors** are JSON with a \`message\`. Validation errors (422) add \`errors\`, each field's messages.
+An unknown route is a 404 and a known path with another method a 405 with an \`Allow\` header. Precedence:
+unknown route or method, then 401, then a missing record (404), then validation (422).`
+
+/**
+ * The OpenAPI document, generated from the route schemas (registered before them),
+ * served as JSON and YAML and rendered at /docs, all without a token.
+ */
 export default fp<{ version: string }>(async (app, options) => {
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  // Any operation can fail unexpectedly; the spec says how that looks.
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined
+    if (response !== undefined && response[500] === undefined) {
+      route.schema = { ...route.schema, response: { ...response, ...errorResponses(500) } }
+    }
+  })
+
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Customer Services API', version: options.version, description: apiDescription },
-      servers: [{ url: 'http://localhost:3000', description: 'A local instance' }],
+      info: {
+        title: 'Customer Services API',
+        version: options.version,
+        description: apiDescription,
+        license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }
+      },
+      servers: [{ url: '/', description: 'The host that serves this document' }],
       tags: [
         { name: 'Authentication', description: 'Log in and out.' },
         { name: 'Customer services', description: 'The catalog of services.' },
@@ -26,6 +56,36 @@ export default fp<{ version: string }>(async (app, options) => {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `POST /api/login`.' }
         }
       }
+    },
+    refResolver: {
+      // Shared schemas keep their own names as components.
+      buildLocalReference: (json, _baseUri, _fragment, index) => typeof json.$id === 'string' ? json.$id : `def-${index}`
+    },
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject
+      const { openapiObject } = document
+      // Object-valued query parameters are PHP's bracket notation: `filter[name]=value`.
+      for (const operations of Object.values(openapiObject.paths ?? {})) {
+        for (const operation of Object.values(operations ?? {})) {
+          for (const parameter of (operation as { parameters?: Array<Record<string, any>> }).parameters ?? []) {
+            if (parameter.in === 'query' && parameter.schema?.type === 'object') {
+              parameter.style = 'deepObject'
+              parameter.explode = true
+            }
+          }
+        }
+      }
+      return openapiObject
     }
   })
+
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false },
+    staticCSP: true
+  })
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
 }, { name: 'openapi' })

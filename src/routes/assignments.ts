@@ -4,8 +4,8 @@ import { catalogFilters, catalogSorts, type CatalogFilter, type CatalogSort } fr
 import type { ListQuery } from '../domain/list-query.js'
 import { readSyncRequest, unknownServiceErrors } from '../domain/sync-request.js'
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
-import { AssignedService, AssignmentParams, SyncBody, SyncResult } from '../schemas/assignment.js'
-import { errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
+import { AssignedService, AssignmentParams, exampleAssignedService, SyncBody, SyncResult } from '../schemas/assignment.js'
+import { bodyErrorStatuses, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
 
 const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -18,7 +18,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'Same filters and sorts as the catalog.',
       params: CustomerParams,
       querystring: ListQuerystring(catalogFilters, catalogSorts),
-      response: { 200: Paginated(AssignedService, "A page of the customer's services."), ...errorResponses(400, 401, 404) }
+      response: { 200: Paginated(AssignedService, "A page of the customer's services.", { path: 'customers/42/services', item: exampleAssignedService }), ...errorResponses(400, 401, 404) }
     },
     preValidation: [app.bindCustomer, app.listQuery({ filters: catalogFilters, sorts: catalogSorts })]
   }, async (request) => {
@@ -36,7 +36,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'concurrent syncs of one customer apply one after the other.',
       params: CustomerParams,
       body: SyncBody,
-      response: { 201: SyncResult, ...errorResponses(400, 401, 404, 422) }
+      response: { 201: SyncResult, ...errorResponses(401, 404, ...bodyErrorStatuses) }
     },
     preValidation: app.bindCustomer
   }, async (request, reply) => {
@@ -60,7 +60,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Feature-flag check',
       description: 'The service with its pivot when the customer has the service with this key; 404 when not.',
       params: AssignmentParams,
-      response: { 200: AssignedService, ...errorResponses(401, 404) }
+      response: { 200: AssignedService, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomer
   }, async (request) => {

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { createToken, revokeToken } from '../db/queries/tokens.js'
 import { findUserForLogin } from '../db/queries/users.js'
 import { InvalidCredentialsError } from '../http-errors.js'
-import { LoginBody, LoginResult } from '../schemas/auth.js'
-import { errorResponses, MessageBody } from '../schemas/common.js'
+import { LoginBody, LoginResult, LogoutResult } from '../schemas/auth.js'
+import { bodyErrorStatuses, errorResponses } from '../schemas/common.js'
 import { decoyPasswordHash, verifyPassword } from '../security/passwords.js'
 import { generateToken, hashToken } from '../security/tokens.js'
 
@@ -15,8 +15,9 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
       summary: 'Log in',
       description: 'Exchanges an email and password for a bearer token. The credentials may come as a JSON body or, ' +
         'as the official PHP SDK sends them, as query parameters with no body.',
+      security: [],
       body: LoginBody,
-      response: { 200: LoginResult, ...errorResponses(400, 401, 422) }
+      response: { 200: LoginResult, ...errorResponses(401, ...bodyErrorStatuses) }
     },
     preValidation: async (request) => {
       const body = request.body as Record<string, unknown>
@@ -39,7 +40,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
       summary: 'Log out',
       description: 'Revokes the token that authenticates this request.',
       security: [{ bearerAuth: [] }],
-      response: { 200: MessageBody, ...errorResponses(401) }
+      response: { 200: LogoutResult, ...errorResponses(400, 401, 413, 415) }
     },
     onRequest: app.auth([app.verifyBearer])
   }, async (request) => {

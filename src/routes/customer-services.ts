@@ -15,10 +15,11 @@ import {
 import { toBoolean } from '../domain/laravel-input.js'
 import type { ListQuery } from '../domain/list-query.js'
 import { ModelNotFoundError, ServiceInUseError, ValidationFailedError } from '../http-errors.js'
-import { errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
+import { bodyErrorStatuses, Deleted, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import {
   CountedCustomerService,
   CreateCustomerServiceBody,
+  exampleService,
   CustomerServiceParams,
   CustomerServiceWithCustomers,
   ServiceInUseBody,
@@ -36,7 +37,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'A page of the catalog, each entry with the number of customers that have it. ' +
         'Filter by `name` or `key` (case-insensitive substrings), sort by id, name, key, created_at or updated_at.',
       querystring: ListQuerystring(catalogFilters, catalogSorts),
-      response: { 200: Paginated(CountedCustomerService, 'A page of the catalog.'), ...errorResponses(400, 401) }
+      response: { 200: Paginated(CountedCustomerService, 'A page of the catalog.', { path: 'customer-services', item: { ...exampleService, customers_count: 12 } }), ...errorResponses(400, 401) }
     },
     preValidation: app.listQuery({ filters: catalogFilters, sorts: catalogSorts })
   }, async (request) => {
@@ -51,7 +52,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Show a service',
       description: 'The catalog entry with every customer that has it.',
       params: CustomerServiceParams,
-      response: { 200: CustomerServiceWithCustomers, ...errorResponses(401, 404) }
+      response: { 200: CustomerServiceWithCustomers, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomerService
   }, async (request) => {
@@ -67,7 +68,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add a service to the catalog',
       description: 'Creates a catalog entry. The key must be unique.',
       body: CreateCustomerServiceBody,
-      response: { 201: CountedCustomerService, ...errorResponses(400, 401, 422) }
+      response: { 201: CountedCustomerService, ...errorResponses(401, ...bodyErrorStatuses) }
     }
   }, async (request, reply) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
@@ -93,7 +94,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Changes any of key, name, description and can_be_enabled.',
       params: CustomerServiceParams,
       body: UpdateCustomerServiceBody,
-      response: { 200: CountedCustomerService, ...errorResponses(400, 401, 404, 422) }
+      response: { 200: CountedCustomerService, ...errorResponses(401, 404, ...bodyErrorStatuses) }
     },
     preValidation: app.bindCustomerService
   }, async (request) => {
@@ -120,7 +121,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Remove a service from the catalog',
       description: 'Deletes a catalog entry that no customer has; 409 while customers still have it.',
       params: CustomerServiceParams,
-      response: { 204: { type: 'null', description: 'Deleted.' }, 409: ServiceInUseBody, ...errorResponses(401, 404) }
+      response: { 204: Deleted, 409: ServiceInUseBody, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomerService
   }, async (request, reply) => {

@@ -12,8 +12,8 @@ import {
 } from '../db/queries/customers.js'
 import type { ListQuery } from '../domain/list-query.js'
 import { ModelNotFoundError } from '../http-errors.js'
-import { errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
-import { CreateCustomerBody, Customer, CustomerParams, UpdateCustomerBody } from '../schemas/customer.js'
+import { bodyErrorStatuses, Deleted, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
+import { CreateCustomerBody, Customer, CustomerParams, exampleCustomer, UpdateCustomerBody } from '../schemas/customer.js'
 
 const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -24,7 +24,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'A page of customers. Filter by `name` or `customer_account` (case-insensitive substrings), ' +
         'sort by id, name, customer_account, created_at or updated_at.',
       querystring: ListQuerystring(customerFilters, customerSorts),
-      response: { 200: Paginated(Customer, 'A page of customers.'), ...errorResponses(400, 401) }
+      response: { 200: Paginated(Customer, 'A page of customers.', { path: 'customers', item: exampleCustomer }), ...errorResponses(400, 401) }
     },
     preValidation: app.listQuery({ filters: customerFilters, sorts: customerSorts })
   }, async (request) => {
@@ -39,7 +39,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add a customer',
       description: 'Creates a customer; its account number (`CL` and the zero-padded id) is assigned automatically.',
       body: CreateCustomerBody,
-      response: { 201: Customer, ...errorResponses(400, 401, 422) }
+      response: { 201: Customer, ...errorResponses(401, ...bodyErrorStatuses) }
     }
   }, async (request, reply) => {
     return reply.code(201).send(await createCustomer(app.db, request.body.name))
@@ -52,7 +52,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Show a customer',
       description: 'One customer.',
       params: CustomerParams,
-      response: { 200: Customer, ...errorResponses(401, 404) }
+      response: { 200: Customer, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomer
   }, async (request) => {
@@ -69,7 +69,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Changes the customer\'s name; the account number never changes.',
       params: CustomerParams,
       body: UpdateCustomerBody,
-      response: { 200: Customer, ...errorResponses(400, 401, 404, 422) }
+      response: { 200: Customer, ...errorResponses(401, 404, ...bodyErrorStatuses) }
     },
     preValidation: app.bindCustomer
   }, async (request) => {
@@ -85,7 +85,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Delete a customer',
       description: 'Deletes the customer and all its service assignments.',
       params: CustomerParams,
-      response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(401, 404) }
+      response: { 204: Deleted, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomer
   }, async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
+import { errorResponses } from '../schemas/common.js'
 import { HealthBody, UnavailableBody, VersionBody } from '../schemas/system.js'
 
 /** Version and health: no token needed, so orchestrators and partners can probe freely. */
@@ -10,7 +11,8 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app,
       operationId: 'getVersion',
       summary: 'Service version',
       description: 'The running version of the service. No token needed.',
-      response: { 200: VersionBody }
+      security: [],
+      response: { 200: VersionBody, ...errorResponses(400) }
     }
   }, async () => ({ version: options.version, status: 'ok' as const }))
 
@@ -20,9 +22,10 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app,
       operationId: 'getLiveness',
       summary: 'Liveness probe',
       description: 'Answers 200 while the process serves requests.',
-      response: { 200: HealthBody }
+      security: [],
+      response: { 200: HealthBody, ...errorResponses(400) }
     }
-  }, async () => ({ status: 'ok' }))
+  }, async () => ({ status: 'ok' as const }))
 
   app.get('/health/ready', {
     schema: {
@@ -30,15 +33,16 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app,
       operationId: 'getReadiness',
       summary: 'Readiness probe',
       description: 'Answers 200 when the database answers, 503 otherwise.',
-      response: { 200: HealthBody, 503: UnavailableBody }
+      security: [],
+      response: { 200: HealthBody, 503: UnavailableBody, ...errorResponses(400) }
     }
   }, async (request, reply) => {
     try {
       await sql`select 1`.execute(app.db)
-      return { status: 'ok' }
+      return { status: 'ok' as const }
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed')
-      return reply.code(503).send({ message: 'The database is unavailable.', status: 'unavailable' })
+      return reply.code(503).send({ message: 'The database is unavailable.', status: 'unavailable' as const })
     }
   })
 }

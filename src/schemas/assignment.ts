@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Id, Timestamp } from './common.js'
-import { CustomerService, ServiceKey } from './customer-service.js'
+import { CustomerService, exampleService, ServiceKey } from './customer-service.js'
 
 export const MAX_SYNC_ENTRIES = 1000
 
@@ -12,9 +12,17 @@ export const Pivot = Type.Object({
   updated_at: Timestamp
 })
 
+export const exampleAssignedService = {
+  ...exampleService,
+  pivot: { customer_id: 42, customer_service_id: 7, version: '1.1.0', created_at: '2026-11-28T16:45:02.000000Z', updated_at: '2026-11-28T16:45:02.000000Z' }
+}
+
 export const AssignedService = Type.Object({
   ...CustomerService.properties,
   pivot: Pivot
+}, {
+  description: 'The service, with the pivot row that assigns it to the customer.',
+  examples: [exampleAssignedService]
 })
 
 export const PivotAttributes = Type.Union([
@@ -44,12 +52,18 @@ export const SyncBody = Type.Object({
 export type SyncBody = Static<typeof SyncBody>
 
 export const SyncResult = Type.Object({
-  message: Type.String({ examples: ['Services synced successfully.'] }),
-  attached: Type.Array(Id),
-  detached: Type.Array(Id),
-  updated: Type.Array(Id)
+  message: Type.String(),
+  attached: Type.Array(Id, { description: 'Ids of the services added, ascending.' }),
+  detached: Type.Array(Id, { description: 'Ids of the services removed, ascending.' }),
+  updated: Type.Array(Id, { description: 'Ids of the services whose given attributes changed, ascending.' })
+}, {
+  description: 'The sync is applied; the three lists of Laravel\'s `sync()`.',
+  examples: [{ message: 'Services synced successfully.', attached: [3], detached: [2], updated: [1] }]
 })
 
-export const AssignmentParams = Type.Object({ customer: Id, key: Type.String({ maxLength: 100, examples: ['support.premium'] }) })
+export const AssignmentParams = Type.Object({
+  customer: Id,
+  key: Type.String({ maxLength: 100, description: 'The service key (the feature flag).', examples: ['support.premium'] })
+})
 
 export { ServiceKey }

@@ -10,6 +10,13 @@ export type LoginBody = Static<typeof LoginBody>
 export const User = Type.Object({ id: Id, name: Type.String(), email: Type.String() })
 
 export const LoginResult = Type.Object({
-  token: Type.String({ description: 'Bearer token, shown once.' }),
+  token: Type.String({ description: 'Bearer token, shown once. Send it as `Authorization: Bearer <token>`.' }),
   user: User
+}, {
+  description: 'Logged in.',
+  examples: [{ token: 'q3Xr0m9PZy5b8c1Wd2Ke7Lf4Hg6Ji0Ka3Mb5Nc7Od9P', user: { id: 1, name: 'Ops', email: 'ops@example.com' } }]
 })
+
+export const LogoutResult = Type.Object({
+  message: Type.String()
+}, { description: 'The token is revoked.', examples: [{ message: 'Successfully logged out.' }] })

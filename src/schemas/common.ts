@@ -11,15 +11,15 @@ export const Timestamp = Type.String({
 })
 
 export const ErrorBody = Type.Object({
-  message: Type.String()
-}, { description: 'Every error answer carries at least a message.' })
+  message: Type.String({ examples: ['Unauthenticated.'] })
+}, { $id: 'ErrorBody', description: 'Every error answer carries at least a message.' })
 
 export const ValidationErrorBody = Type.Object({
   message: Type.String({ examples: ['The services field is required. (and 1 more error)'] }),
   errors: Type.Record(Type.String(), Type.Array(Type.String()), {
     examples: [{ services: ['The services field is required.'] }]
   })
-}, { description: "Laravel's validation error: the first message, and every failing field's messages." })
+}, { $id: 'ValidationErrorBody', description: "Laravel's validation error: the first message, and every failing field's messages." })
 
 export const PageLink = Type.Object({
   url: Type.Union([Type.String(), Type.Null()]),
@@ -27,8 +27,31 @@ export const PageLink = Type.Object({
   active: Type.Boolean()
 })
 
+function pageExample (path: string, item: unknown) {
+  const url = `http://localhost:3000/api/v1/${path}?page=1`
+  return {
+    current_page: 1,
+    data: [item],
+    first_page_url: url,
+    from: 1,
+    last_page: 1,
+    last_page_url: url,
+    links: [
+      { url: null, label: '&laquo; Previous', active: false },
+      { url, label: '1', active: true },
+      { url: null, label: 'Next &raquo;', active: false }
+    ],
+    next_page_url: null,
+    path: `http://localhost:3000/api/v1/${path}`,
+    per_page: 10,
+    prev_page_url: null,
+    to: 1,
+    total: 1
+  }
+}
+
 /** Laravel's length-aware paginator; property order is the wire order. */
-export function Paginated<Item extends TSchema> (item: Item, description: string) {
+export function Paginated<Item extends TSchema> (item: Item, description: string, example: { path: string, item: unknown }) {
   const nullableInteger = Type.Union([Type.Integer(), Type.Null()])
   const nullableUrl = Type.Union([Type.String({ format: 'uri' }), Type.Null()])
   return Type.Object({
@@ -45,7 +68,7 @@ export function Paginated<Item extends TSchema> (item: Item, description: string
     prev_page_url: nullableUrl,
     to: nullableInteger,
     total: Type.Integer({ minimum: 0 })
-  }, { description })
+  }, { description, examples: [pageExample(example.path, example.item)] })
 }
 
 /**
@@ -62,26 +85,36 @@ export function ListQuerystring (filters: readonly string[], sorts: readonly str
     })),
     sort: Type.Optional(Type.String({
       description: `Comma-separated fields among ${sorts.join(', ')}; a leading \`-\` sorts descending. Ties are broken by id.`,
+      pattern: `^-?(${sorts.join('|')})(,-?(${sorts.join('|')}))*$`,
       examples: ['-created_at,name']
     })),
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'A value that is not a positive integer means 1; a page past the end is empty.' })),
     per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Larger values are capped at 100.' }))
   })
 }
 
-export const MessageBody = Type.Object({ message: Type.String() })
+export const Deleted = Type.Null({ description: 'Deleted; the answer has no body.' })
+
+/** Schemas shared by many routes: registered once, and named components in openapi.yaml. */
+export const sharedSchemas = [ErrorBody, ValidationErrorBody]
 
 const errorDescriptions = {
-  400: 'Malformed request: invalid JSON, or an unknown filter or sort.',
-  401: 'Missing, unknown, revoked or expired token.',
-  404: 'No such record.',
-  409: 'The record is still in use.',
-  422: 'Validation failed.'
+  400: 'Malformed request: invalid JSON, a body that is not an object, NUL characters, or an unknown filter or sort.',
+  401: 'Missing, malformed, unknown, revoked or expired token: `{"message": "Unauthenticated."}`.',
+  404: 'No such record: `{"message": "No query results for model [App\\Models\\Customer] 42"}`.',
+  413: 'The request body is larger than 1 MiB.',
+  415: 'The body is neither JSON nor form-encoded.',
+  422: 'Validation failed: the first message, and each failing field\'s messages, as Laravel writes them.',
+  500: 'An unexpected failure: `{"message": "Server Error"}`, with no detail.'
 } as const
 
-/** Error answers a route can give, each with the shared error shape. */
+/** Error answers a route can give, each a reference to the shared error shape. */
 export function errorResponses (...statuses: Array<keyof typeof errorDescriptions>) {
-  return Object.fromEntries(statuses.map((status) => [status, status === 422
-    ? Type.Object(ValidationErrorBody.properties, { description: errorDescriptions[status] })
-    : Type.Object(ErrorBody.properties, { description: errorDescriptions[status] })]))
+  return Object.fromEntries(statuses.map((status) => [status, {
+    description: errorDescriptions[status],
+    $ref: status === 422 ? 'ValidationErrorBody#' : 'ErrorBody#'
+  }]))
 }
+
+/** The errors every route with a JSON body can give, besides its own. */
+export const bodyErrorStatuses = [400, 413, 415, 422] as const

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { ErrorBody, Id, MessageBody, Timestamp } from './common.js'
+import { Id, Timestamp } from './common.js'
 
 export const ServiceKey = Type.String({
   pattern: '^[a-z0-9][a-z0-9_.-]*$',
@@ -18,12 +18,22 @@ const serviceFields = {
   updated_at: Timestamp
 }
 
+export const exampleService = {
+  id: 7,
+  key: 'support.premium',
+  name: 'Premium support',
+  description: '24/7 phone support',
+  can_be_enabled: false,
+  created_at: '2026-11-28T16:43:17.000000Z',
+  updated_at: '2026-11-28T16:43:17.000000Z'
+}
+
 export const CustomerService = Type.Object(serviceFields)
 
 export const CountedCustomerService = Type.Object({
   ...serviceFields,
   customers_count: Type.Integer({ minimum: 0, description: 'How many customers have the service.' })
-})
+}, { description: 'The catalog entry.', examples: [{ ...exampleService, customers_count: 12 }] })
 
 export const CustomerSummary = Type.Object({
   id: Id,
@@ -34,6 +44,9 @@ export const CustomerSummary = Type.Object({
 export const CustomerServiceWithCustomers = Type.Object({
   ...CountedCustomerService.properties,
   customers: Type.Array(CustomerSummary)
+}, {
+  description: 'The catalog entry with every customer that has it.',
+  examples: [{ ...exampleService, customers_count: 1, customers: [{ id: 42, name: 'ACME Telecom', customer_account: 'CL000042' }] }]
 })
 
 /** Laravel's `boolean` rule: true, false, 1, 0, "1" and "0". */
@@ -65,8 +78,9 @@ export type UpdateCustomerServiceBody = Static<typeof UpdateCustomerServiceBody>
 export const CustomerServiceParams = Type.Object({ id: Id })
 
 export const ServiceInUseBody = Type.Object({
-  ...ErrorBody.properties,
+  message: Type.String(),
   customers_count: Type.Integer({ minimum: 1 })
+}, {
+  description: 'Customers still have the service.',
+  examples: [{ message: 'The customer service is still assigned to 3 customers.', customers_count: 3 }]
 })
-
-export { MessageBody }

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js'
 import { migrateToLatest } from '../../src/db/migrator.js'
 import { createUser } from '../../src/db/queries/users.js'
 import { hashPassword } from '../../src/security/passwords.js'
+import { checkAnswersAgainstSpec } from './openapi-check.js'
 
 export type TestDialect = 'sqlite' | 'postgres'
 
@@ -42,13 +43,17 @@ export async function databaseUrlFor (t: Teardown, dialect: TestDialect): Promis
   return dialect === 'postgres' ? await freshPostgresUrl(t) : ':memory:'
 }
 
-/** The production app on a fresh, migrated database of the given dialect. */
+/**
+ * The production app on a fresh, migrated database of the given dialect. Every answer
+ * it gives through `inject` is checked against its OpenAPI document.
+ */
 export async function buildTestApp (t: Teardown, dialect: TestDialect, env: NodeJS.ProcessEnv = {}): Promise<FastifyInstance> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: await databaseUrlFor(t, dialect), ...env })
   const app = await buildApp(config)
   t.teardown(() => app.close())
   await migrateToLatest(app.db, app.dialect)
   await app.ready()
+  checkAnswersAgainstSpec(app)
   return app
 }
 
