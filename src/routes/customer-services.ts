@@ -3,7 +3,6 @@ import {
   catalogFilters,
   catalogSorts,
   createCustomerService,
-  customersOfService,
   deleteCustomerService,
   findCustomerService,
   KeyTakenError,
@@ -12,6 +11,9 @@ import {
   type CatalogFilter,
   type CatalogSort
 } from '../db/queries/customer-services.js'
+import { Readable } from 'node:stream'
+import { customerFilters, customersOfServiceInChunks, customerSorts, listCustomersOfService, type CustomerFilter, type CustomerSort } from '../db/queries/customers.js'
+import { jsonWithStreamedArray } from '../domain/json-stream.js'
 import { toBoolean } from '../domain/laravel-input.js'
 import type { ListQuery } from '../domain/list-query.js'
 import { ModelNotFoundError, ServiceInUseError, ValidationFailedError } from '../http-errors.js'
@@ -22,9 +24,13 @@ import {
   exampleService,
   CustomerServiceParams,
   CustomerServiceWithCustomers,
+  CustomerSummary,
   ServiceInUseBody,
   UpdateCustomerServiceBody
 } from '../schemas/customer-service.js'
+
+/** Customers read per query by the show endpoint; a service with more is streamed. */
+const SHOW_CHUNK_SIZE = 1000
 
 const keyTaken = () => new ValidationFailedError({ key: ['The key has already been taken.'] })
 
@@ -50,15 +56,47 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customer services'],
       operationId: 'getCustomerService',
       summary: 'Show a service',
-      description: 'The catalog entry with every customer that has it.',
+      description: 'The catalog entry with every customer that has it (ordered by id). A service with many ' +
+        'customers is streamed; `GET /api/v1/customer-services/{id}/customers` pages through them instead.',
       params: CustomerServiceParams,
       response: { 200: CustomerServiceWithCustomers, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomerService
-  }, async (request) => {
+  }, async (request, reply) => {
     const service = await findCustomerService(app.db, request.params.id)
     if (service === undefined) throw new ModelNotFoundError('CustomerService', request.params.id)
-    return { ...service, customers: await customersOfService(app.db, service.id) }
+    const chunks = customersOfServiceInChunks(app.db, service.id, SHOW_CHUNK_SIZE)
+    const first = await chunks.next()
+    const customers = first.done === true ? [] : first.value
+    if (customers.length < SHOW_CHUNK_SIZE) return { ...service, customers }
+    // Too many to hold at once: the same JSON, written chunk by chunk as the rows are read.
+    const rest = async function * () { yield customers; yield * chunks }
+    const body = Readable.from(jsonWithStreamedArray(service, 'customers', rest()))
+    // A stream bypasses the schema's serializer, whose output jsonWithStreamedArray reproduces.
+    return reply.type('application/json; charset=utf-8').send(body as never)
+  })
+
+  app.get('/:id/customers', {
+    schema: {
+      tags: ['Customer services'],
+      operationId: 'listCustomersOfService',
+      summary: 'List the customers that have a service',
+      description: 'A page of the customers that have the service: the scalable way to read the `customers` of ' +
+        'the show endpoint. Filter by `name` or `customer_account`, sort by id, name, customer_account, created_at ' +
+        'or updated_at.',
+      params: CustomerServiceParams,
+      querystring: ListQuerystring(customerFilters, customerSorts),
+      response: {
+        200: Paginated(CustomerSummary, 'A page of the customers that have the service.', {
+          path: 'customer-services/7/customers', item: { id: 42, name: 'ACME Telecom', customer_account: 'CL000042' }
+        }),
+        ...errorResponses(400, 401, 404)
+      }
+    },
+    preValidation: [app.bindCustomerService, app.listQuery({ filters: customerFilters, sorts: customerSorts })]
+  }, async (request) => {
+    const page = await listCustomersOfService(app.db, request.params.id, request.list as ListQuery<CustomerFilter, CustomerSort>)
+    return request.paginate(page.rows, page.total)
   })
 
   app.post('/', {

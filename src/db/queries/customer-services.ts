@@ -1,5 +1,4 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
-import { customerAccountFor } from '../../domain/customer-account.js'
 import type { ListQuery } from '../../domain/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
@@ -100,16 +99,6 @@ export async function findCustomerService (db: Kysely<DB>, id: number): Promise<
 export async function customerServiceExists (db: Kysely<DB>, id: number): Promise<boolean> {
   const row = await db.selectFrom('customer_services').select('id').where('id', '=', id).executeTakeFirst()
   return row !== undefined
-}
-
-export async function customersOfService (db: Kysely<DB>, serviceId: number) {
-  const rows = await db.selectFrom('customer_customer_service')
-    .innerJoin('customers', 'customers.id', 'customer_customer_service.customer_id')
-    .select(['customers.id', 'customers.name', 'customers.customer_account'])
-    .where('customer_customer_service.customer_service_id', '=', serviceId)
-    .orderBy('customers.id')
-    .execute()
-  return rows.map((row) => ({ ...row, customer_account: row.customer_account ?? customerAccountFor(row.id) }))
 }
 
 export async function createCustomerService (db: Kysely<DB>, input: CustomerServiceInput, now = new Date()): Promise<CountedCustomerService> {

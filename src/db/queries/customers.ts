@@ -14,7 +14,7 @@ export const customerSorts = ['id', 'name', 'customer_account', 'created_at', 'u
 export type CustomerFilter = typeof customerFilters[number]
 export type CustomerSort = typeof customerSorts[number]
 
-const customerColumns: ListColumns<CustomerFilter, CustomerSort> = {
+export const customerColumns: ListColumns<CustomerFilter, CustomerSort> = {
   filters: {
     name: sql.ref('customers.name_folded'),
     customer_account: sql`lower(${sql.ref('customers.customer_account')})`
@@ -55,6 +55,55 @@ export async function listCustomers (db: Kysely<DB>, query: ListQuery<CustomerFi
   const rows = applySorts(filtered.select(selectedColumns), query.sorts, customerColumns)
   const page = await fetchPage(rows, filtered, query.page, query.perPage)
   return { rows: page.rows.map(toCustomerRecord), total: page.total }
+}
+
+export interface CustomerSummary {
+  id: number
+  name: string
+  customer_account: string
+}
+
+function customersWithService (db: Kysely<DB>, serviceId: number) {
+  return db.selectFrom('customer_customer_service')
+    .innerJoin('customers', 'customers.id', 'customer_customer_service.customer_id')
+    .where('customer_customer_service.customer_service_id', '=', serviceId)
+}
+
+const summaryColumns = ['customers.id', 'customers.name', 'customers.customer_account'] as const
+
+function toSummary (row: Pick<CustomerRow, 'id' | 'name' | 'customer_account'>): CustomerSummary {
+  return { id: row.id, name: row.name, customer_account: row.customer_account ?? customerAccountFor(row.id) }
+}
+
+/** A page of the customers that have a service, with the customer list's filters and sorts. */
+export async function listCustomersOfService (
+  db: Kysely<DB>,
+  serviceId: number,
+  query: ListQuery<CustomerFilter, CustomerSort>
+): Promise<Page<CustomerSummary>> {
+  const filtered = applyFilters(customersWithService(db, serviceId), query.filters, customerColumns)
+  const rows = applySorts(filtered.select(summaryColumns), query.sorts, customerColumns)
+  const page = await fetchPage(rows, filtered, query.page, query.perPage)
+  return { rows: page.rows.map(toSummary), total: page.total }
+}
+
+/**
+ * Every customer that has a service, by id, read in chunks by keyset: memory stays
+ * bounded however many there are, and no connection is held between chunks.
+ */
+export async function * customersOfServiceInChunks (db: Kysely<DB>, serviceId: number, chunkSize = 1000): AsyncGenerator<CustomerSummary[]> {
+  let after = 0
+  for (;;) {
+    const rows = await customersWithService(db, serviceId)
+      .select(summaryColumns)
+      .where('customer_customer_service.customer_id', '>', after)
+      .orderBy('customer_customer_service.customer_id')
+      .limit(chunkSize)
+      .execute()
+    if (rows.length > 0) yield rows.map(toSummary)
+    if (rows.length < chunkSize) return
+    after = (rows[rows.length - 1] as { id: number }).id
+  }
 }
 
 export async function findCustomer (db: Kysely<DB>, id: number): Promise<CustomerRecord | undefined> {
