@@ -53,6 +53,7 @@ t.test('a client generated from openapi.yaml type-checks, covers every operation
     syncCustomerServicesWithWrongBody: 422,
     listCustomerServices: 200,
     getCustomerService: 200,
+    listCustomersOfService: 200,
     listCustomers: 200,
     listCustomerAssignedServices: 200,
     checkCustomerService: 200,

@@ -61,6 +61,11 @@ export async function runEveryOperation (baseUrl: string, email: string, passwor
   const shown = await api.GET('/api/v1/customer-services/{id}', { params: { path: { id: serviceId } } })
   statuses.getCustomerService = shown.data?.customers[0]?.customer_account === account ? shown.response.status : -1
 
+  const holders = await api.GET('/api/v1/customer-services/{id}/customers', {
+    params: { path: { id: serviceId }, query: { filter: { customer_account: account }, per_page: 50 } }
+  })
+  statuses.listCustomersOfService = holders.data?.data[0]?.id === customerId ? holders.response.status : -1
+
   const customers = await api.GET('/api/v1/customers', { params: { query: { filter: { customer_account: account }, sort: 'name' } } })
   statuses.listCustomers = customers.data?.data.length === 1 ? customers.response.status : -1
 
