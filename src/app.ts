@@ -45,7 +45,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(databasePlugin, { database: config.database })
   await app.register(errorsPlugin)
   await app.register(requestInputPlugin)
-  await app.register(authPlugin)
+  await app.register(authPlugin, { cacheTtlSeconds: config.tokenCacheTtlSeconds })
   await app.register(modelBindingPlugin)
   await app.register(listQueryPlugin)
   await app.register(openapiPlugin, { version: serviceVersion })

@@ -15,6 +15,8 @@ export interface Config {
   readonly trustProxy: boolean | number | readonly string[]
   /** Lifetime of a login token, in seconds. */
   readonly tokenTtlSeconds: number
+  /** How long a process may trust a token it has checked before asking the database again. */
+  readonly tokenCacheTtlSeconds: number
 }
 
 export class ConfigError extends Error {}
@@ -40,7 +42,12 @@ export const settings: readonly Setting[] = [
     default: 'false',
     description: 'Honour `X-Forwarded-*` headers: `true`, `false`, a number of proxy hops, or a comma-separated list of proxy addresses/CIDR ranges.'
   },
-  { name: 'TOKEN_TTL', default: '2592000', description: 'Lifetime of a login token in seconds (30 days).' }
+  { name: 'TOKEN_TTL', default: '2592000', description: 'Lifetime of a login token in seconds (30 days).' },
+  {
+    name: 'TOKEN_CACHE_TTL',
+    default: '5',
+    description: 'Seconds a process trusts a token it has checked (0–60; 0 checks the database on every request). A token revoked through another process is refused by this one within this time at most.'
+  }
 ]
 
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -100,6 +107,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     database: Object.freeze(parseDatabaseUrl(valueOf(env, 'DATABASE_URL'))),
     logLevel,
     trustProxy: parseTrustProxy(valueOf(env, 'TRUST_PROXY')),
-    tokenTtlSeconds: integerIn('TOKEN_TTL', valueOf(env, 'TOKEN_TTL'), 60, 10 * 365 * 24 * 3600)
+    tokenTtlSeconds: integerIn('TOKEN_TTL', valueOf(env, 'TOKEN_TTL'), 60, 10 * 365 * 24 * 3600),
+    tokenCacheTtlSeconds: integerIn('TOKEN_CACHE_TTL', valueOf(env, 'TOKEN_CACHE_TTL'), 0, 60)
   })
 }

@@ -19,12 +19,13 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     database: { dialect: 'sqlite', filename: resolve(process.cwd(), 'data/customer-services.sqlite') },
     logLevel: 'info',
     trustProxy: false,
-    tokenTtlSeconds: 2592000
+    tokenTtlSeconds: 2592000,
+    tokenCacheTtlSeconds: 5
   })
 })
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
-  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL'])
+  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
   t.same(loadConfig(defaults), loadConfig({}))
 })
@@ -33,6 +34,14 @@ t.test('the configuration is frozen, its database too', async (t) => {
   const config = loadConfig({})
   t.ok(Object.isFrozen(config))
   t.ok(Object.isFrozen(config.database))
+})
+
+t.test('TOKEN_CACHE_TTL takes 0 to 60 seconds', async (t) => {
+  t.equal(loadConfig({ TOKEN_CACHE_TTL: '0' }).tokenCacheTtlSeconds, 0)
+  t.equal(loadConfig({ TOKEN_CACHE_TTL: '60' }).tokenCacheTtlSeconds, 60)
+  for (const ttl of ['61', '-1', 'soon']) {
+    t.throws(() => loadConfig({ TOKEN_CACHE_TTL: ttl }), { message: `TOKEN_CACHE_TTL must be a whole number from 0 to 60, got "${ttl}"` })
+  }
 })
 
 t.test('a blank variable means its default', async (t) => {

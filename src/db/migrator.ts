@@ -45,9 +45,12 @@ class SqlFileMigrationProvider implements MigrationProvider {
   }
 }
 
+export function createMigrator (db: Kysely<any>, dialect: DialectName): Migrator {
+  return new Migrator({ db, provider: new SqlFileMigrationProvider(dialect) })
+}
+
 export async function migrateToLatest (db: Kysely<any>, dialect: DialectName): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(dialect) })
-  const result = await migrator.migrateToLatest()
+  const result = await createMigrator(db, dialect).migrateToLatest()
   if (result.error !== undefined) {
     throw result.error instanceof Error ? result.error : new Error(String(result.error))
   }

@@ -56,10 +56,16 @@ export interface ApiTokensTable {
   expires_at: Timestamp
 }
 
+export interface RowCountsTable {
+  table_name: string
+  row_count: number
+}
+
 export interface DB {
   customers: CustomersTable
   customer_services: CustomerServicesTable
   customer_customer_service: AssignmentsTable
   users: UsersTable
   api_tokens: ApiTokensTable
+  row_counts: RowCountsTable
 }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { customerServiceExists } from '../db/queries/customer-services.js'
-import { customerExists } from '../db/queries/customers.js'
+import { findCustomerService, type CountedCustomerService } from '../db/queries/customer-services.js'
+import { findCustomer, type CustomerRecord } from '../db/queries/customers.js'
 import { ModelNotFoundError } from '../http-errors.js'
 import { MAX_ID } from '../schemas/common.js'
 
@@ -9,6 +9,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     bindCustomer: (request: FastifyRequest) => Promise<void>
     bindCustomerService: (request: FastifyRequest) => Promise<void>
+  }
+  interface FastifyRequest {
+    /** The record the path's `{customer}` names, once bound. */
+    customer: CustomerRecord | null
+    /** The record the path's `{id}` names on catalog routes, once bound. */
+    customerService: CountedCustomerService | null
   }
 }
 
@@ -19,18 +25,26 @@ function routeId (raw: unknown): number | undefined {
 }
 
 /**
- * Laravel's route-model binding: a path id that names no record is a 404, decided
- * before the body is validated (the contract puts 404 before 422).
+ * Laravel's route-model binding: the record a path id names is loaded before the
+ * body is validated (the contract puts 404 before 422), and a path id that names no
+ * record is a 404.
  */
 export default fp(async (app) => {
+  app.decorateRequest('customer', null)
+  app.decorateRequest('customerService', null)
+
   app.decorate('bindCustomer', async (request: FastifyRequest) => {
     const raw = (request.params as Record<string, unknown>).customer
     const id = routeId(raw)
-    if (id === undefined || !await customerExists(app.db, id)) throw new ModelNotFoundError('Customer', String(raw))
+    const customer = id === undefined ? undefined : await findCustomer(app.db, id)
+    if (customer === undefined) throw new ModelNotFoundError('Customer', String(raw))
+    request.customer = customer
   })
   app.decorate('bindCustomerService', async (request: FastifyRequest) => {
     const raw = (request.params as Record<string, unknown>).id
     const id = routeId(raw)
-    if (id === undefined || !await customerServiceExists(app.db, id)) throw new ModelNotFoundError('CustomerService', String(raw))
+    const service = id === undefined ? undefined : await findCustomerService(app.db, id)
+    if (service === undefined) throw new ModelNotFoundError('CustomerService', String(raw))
+    request.customerService = service
   })
 }, { name: 'model-binding', dependencies: ['database'] })

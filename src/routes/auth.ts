@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { createToken, revokeToken } from '../db/queries/tokens.js'
+import { createToken } from '../db/queries/tokens.js'
 import { findUserForLogin } from '../db/queries/users.js'
 import { InvalidCredentialsError } from '../http-errors.js'
 import { LoginBody, LoginResult, LogoutResult } from '../schemas/auth.js'
@@ -44,7 +44,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
     },
     onRequest: app.auth([app.verifyBearer])
   }, async (request) => {
-    if (request.tokenId !== null) await revokeToken(app.db, request.tokenId)
+    await app.revokeRequestToken(request)
     return { message: 'Successfully logged out.' }
   })
 }

@@ -4,12 +4,12 @@ import {
   catalogSorts,
   createCustomerService,
   deleteCustomerService,
-  findCustomerService,
   KeyTakenError,
   listCustomerServices,
   updateCustomerService,
   type CatalogFilter,
-  type CatalogSort
+  type CatalogSort,
+  type CountedCustomerService as CountedServiceRecord
 } from '../db/queries/customer-services.js'
 import { Readable } from 'node:stream'
 import { customerFilters, customersOfServiceInChunks, customerSorts, listCustomersOfService, type CustomerFilter, type CustomerSort } from '../db/queries/customers.js'
@@ -63,8 +63,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     preValidation: app.bindCustomerService
   }, async (request, reply) => {
-    const service = await findCustomerService(app.db, request.params.id)
-    if (service === undefined) throw new ModelNotFoundError('CustomerService', request.params.id)
+    const service = request.customerService as CountedServiceRecord
     const chunks = customersOfServiceInChunks(app.db, service.id, SHOW_CHUNK_SIZE)
     const first = await chunks.next()
     const customers = first.done === true ? [] : first.value

@@ -4,10 +4,10 @@ import {
   customerFilters,
   customerSorts,
   deleteCustomer,
-  findCustomer,
   listCustomers,
   updateCustomer,
   type CustomerFilter,
+  type CustomerRecord,
   type CustomerSort
 } from '../db/queries/customers.js'
 import type { ListQuery } from '../domain/list-query.js'
@@ -55,11 +55,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Customer, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomer
-  }, async (request) => {
-    const customer = await findCustomer(app.db, request.params.customer)
-    if (customer === undefined) throw new ModelNotFoundError('Customer', request.params.customer)
-    return customer
-  })
+  }, async (request) => request.customer as CustomerRecord)
 
   app.patch('/:customer', {
     schema: {

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import t from 'tap'
 import { createDatabase } from '../../src/db/database.js'
-import { migrateToLatest, migrationNames, splitStatements } from '../../src/db/migrator.js'
+import { createMigrator, migrateToLatest, migrationNames, splitStatements } from '../../src/db/migrator.js'
 import { databaseUrlFor, testDialects } from '../helpers/app.js'
 import { parseDatabaseUrl } from '../../src/config.js'
 
@@ -21,6 +21,18 @@ t.test('statements split at semicolons that end a line, comments dropped', async
 })
 
 for (const dialect of testDialects()) {
+  t.test(`${dialect}: the row counts start from the rows a database already has`, async (t) => {
+    const { db, dialect: name } = createDatabase(parseDatabaseUrl(await databaseUrlFor(t, dialect)))
+    t.teardown(() => db.destroy())
+    const [first] = await migrationNames(dialect)
+    t.equal((await createMigrator(db, name).migrateTo((first as string).replace(/\.sql$/, ''))).error, undefined)
+    const now = new Date().toISOString()
+    await db.insertInto('customers').values([1, 2, 3].map((i) => ({ name: `c${i}`, name_folded: `c${i}`, customer_account: `CL00000${i}`, created_at: now, updated_at: now }))).execute()
+    await migrateToLatest(db, name)
+    const counts = await db.selectFrom('row_counts').selectAll().orderBy('table_name').execute()
+    t.same(counts.map((row) => [row.table_name, Number(row.row_count)]), [['customer_services', 0], ['customers', 3]])
+  })
+
   t.test(`${dialect}: migrating twice applies each migration once`, async (t) => {
     const { db, dialect: name } = createDatabase(parseDatabaseUrl(await databaseUrlFor(t, dialect)))
     t.teardown(() => db.destroy())
@@ -30,6 +42,6 @@ for (const dialect of testDialects()) {
     t.same(second.results, [])
     const tables = await db.introspection.getTables()
     t.same(tables.map((table) => table.name).filter((table) => !table.startsWith('kysely_')).sort(),
-      ['api_tokens', 'customer_customer_service', 'customer_services', 'customers', 'users'])
+      ['api_tokens', 'customer_customer_service', 'customer_services', 'customers', 'row_counts', 'users'])
   })
 }

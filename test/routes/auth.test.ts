@@ -3,7 +3,8 @@ import t from 'tap'
 import { createUser } from '../../src/db/queries/users.js'
 import { hashPassword } from '../../src/security/passwords.js'
 import { hashToken } from '../../src/security/tokens.js'
-import { buildTestApp, testDialects, testPassword } from '../helpers/app.js'
+import { join } from 'node:path'
+import { buildTestApp, databaseUrlFor, loginAs, testDialects, testPassword } from '../helpers/app.js'
 
 for (const dialect of testDialects()) {
   t.test(dialect, async (t) => {
@@ -85,6 +86,27 @@ for (const dialect of testDialects()) {
       t.same((await app.inject({ method: 'GET', url: '/health/live' })).json(), { status: 'ok' })
       t.same((await app.inject({ method: 'GET', url: '/health/ready' })).json(), { status: 'ok' })
     })
+  })
+}
+
+for (const dialect of testDialects()) {
+  t.test(`${dialect}: a token revoked through another process is refused here within TOKEN_CACHE_TTL`, async (t) => {
+    const url = dialect === 'sqlite' ? join(t.testdir(), 'shared.sqlite') : await databaseUrlFor(t, dialect)
+    const here = await buildTestApp(t, dialect, { DATABASE_URL: url, TOKEN_CACHE_TTL: '1' })
+    const elsewhere = await buildTestApp(t, dialect, { DATABASE_URL: url, TOKEN_CACHE_TTL: '1' })
+    const token = await loginAs(here)
+    const headers = { authorization: `Bearer ${token}` }
+    t.equal((await here.inject({ method: 'GET', url: '/api/v1/customers', headers })).statusCode, 200, 'checked and remembered here')
+    t.equal((await elsewhere.inject({ method: 'POST', url: '/api/logout', headers })).statusCode, 200)
+    t.equal((await elsewhere.inject({ method: 'GET', url: '/api/v1/customers', headers })).statusCode, 401, 'refused at once where it was revoked')
+    const started = Date.now()
+    let status = 200
+    while (status === 200 && Date.now() - started < 3000) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      status = (await here.inject({ method: 'GET', url: '/api/v1/customers', headers })).statusCode
+    }
+    t.equal(status, 401, 'refused here too')
+    t.ok(Date.now() - started <= 1200, `within the 1 s bound (${Date.now() - started} ms)`)
   })
 }
 

@@ -221,6 +221,10 @@ for (const dialect of testDialects()) {
       await api({ method: 'DELETE', url: `/api/v1/customers/${customers[0].id}` })
       const counts = (await api({ method: 'GET', url: '/api/v1/customer-services' })).json().data.map((row: { customers_count: number }) => row.customers_count)
       t.same(counts, [1, 1])
+      for (let i = 0; i < 3; i++) await createService(api, `extra-${i}`, 'Extra')
+      await api({ method: 'DELETE', url: `/api/v1/customer-services/${(await createService(api, 'gone', 'Gone')).id}` })
+      const page = (await api({ method: 'GET', url: '/api/v1/customer-services?per_page=2' })).json()
+      t.equal(page.total, 5, 'the unfiltered total, kept through creations and deletions')
     })
   })
 }

@@ -59,6 +59,20 @@ for (const dialect of testDialects()) {
       t.equal((await api({ method: 'DELETE', url: `/api/v1/customers/${customer.id}` })).statusCode, 404)
     })
 
+    t.test('the unfiltered total stays exact through creations and deletions', async (t) => {
+      const { app, api } = await setup(t, dialect)
+      const ids = []
+      for (let i = 0; i < 23; i++) ids.push((await api({ method: 'POST', url: '/api/v1/customers', payload: { name: `C${i}` } })).json().id)
+      for (const id of ids.slice(0, 4)) await api({ method: 'DELETE', url: `/api/v1/customers/${id}` })
+      const page = (await api({ method: 'GET', url: '/api/v1/customers?per_page=5&page=2' })).json()
+      t.equal(page.total, 19)
+      t.equal(page.last_page, 4)
+      const counted = await app.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      t.equal(Number(counted.n), 19)
+      const filtered = (await api({ method: 'GET', url: '/api/v1/customers?per_page=2&filter[name]=c1' })).json()
+      t.equal(filtered.total, 10, 'C1 and C10–C19, less none deleted')
+    })
+
     t.test('the list filters by name and account number and sorts by them', async (t) => {
       const { api } = await setup(t, dialect)
       for (const name of ['Zeta', 'alpha', 'Éole', 'Beta']) await api({ method: 'POST', url: '/api/v1/customers', payload: { name } })

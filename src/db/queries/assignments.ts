@@ -6,7 +6,7 @@ import type { DialectName } from '../database.js'
 import type { AssignmentsTable, DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort, type CustomerServiceRecord } from './customer-services.js'
-import { applyFilters, applySorts, fetchPage, type Page } from './list.js'
+import { applyFilters, applySorts, countRows, fetchPage, type Page } from './list.js'
 import { lockCustomer } from './locks.js'
 
 export interface Pivot {
@@ -60,7 +60,7 @@ export async function listServicesOfCustomer (
 ): Promise<Page<AssignedService>> {
   const filtered = applyFilters(assignedServicesOf(db, customerId), query.filters, catalogColumns)
   const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns]), query.sorts, catalogColumns)
-  const page = await fetchPage(rows, filtered, query.page, query.perPage)
+  const page = await fetchPage(rows, countRows(filtered), query.page, query.perPage)
   return { rows: page.rows.map(toAssignedService), total: page.total }
 }
 

@@ -6,7 +6,8 @@ import type { DialectName } from '../database.js'
 import { isUniqueViolation } from '../errors.js'
 import type { CustomerServicesTable, DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
-import { applyFilters, applySorts, fetchPage, type ListColumns, type Page } from './list.js'
+import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
+import { adjustRowCount, rowCount } from './row-counts.js'
 
 export const catalogFilters = ['name', 'key'] as const
 export const catalogSorts = ['id', 'name', 'key', 'created_at', 'updated_at'] as const
@@ -84,7 +85,8 @@ export async function listCustomerServices (
 ): Promise<Page<CountedCustomerService>> {
   const filtered = applyFilters(db.selectFrom('customer_services'), query.filters, catalogColumns)
   const rows = applySorts(filtered.select([...serviceColumns, 'customer_services.customers_count']), query.sorts, catalogColumns)
-  const page = await fetchPage(rows, filtered, query.page, query.perPage)
+  const count = query.filters.length === 0 ? () => rowCount(db, 'customer_services') : countRows(filtered)
+  const page = await fetchPage(rows, count, query.page, query.perPage)
   return { rows: page.rows.map(toCounted), total: page.total }
 }
 
@@ -96,26 +98,25 @@ export async function findCustomerService (db: Kysely<DB>, id: number): Promise<
   return row === undefined ? undefined : toCounted(row)
 }
 
-export async function customerServiceExists (db: Kysely<DB>, id: number): Promise<boolean> {
-  const row = await db.selectFrom('customer_services').select('id').where('id', '=', id).executeTakeFirst()
-  return row !== undefined
-}
-
 export async function createCustomerService (db: Kysely<DB>, input: CustomerServiceInput, now = new Date()): Promise<CountedCustomerService> {
   const timestamp = toStoredTimestamp(now)
   try {
-    const row = await db.insertInto('customer_services')
-      .values({
-        key: input.key,
-        name: input.name,
-        name_folded: foldCase(input.name),
-        description: input.description ?? null,
-        can_be_enabled: input.can_be_enabled === true ? 1 : 0,
-        created_at: timestamp,
-        updated_at: timestamp
-      })
-      .returning([...serviceColumns, 'customer_services.customers_count'])
-      .executeTakeFirstOrThrow()
+    const row = await inTransaction(db, async (trx) => {
+      const inserted = await trx.insertInto('customer_services')
+        .values({
+          key: input.key,
+          name: input.name,
+          name_folded: foldCase(input.name),
+          description: input.description ?? null,
+          can_be_enabled: input.can_be_enabled === true ? 1 : 0,
+          created_at: timestamp,
+          updated_at: timestamp
+        })
+        .returning([...serviceColumns, 'customer_services.customers_count'])
+        .executeTakeFirstOrThrow()
+      await adjustRowCount(trx, 'customer_services', 1)
+      return inserted
+    })
     return toCounted(row)
   } catch (error) {
     if (isUniqueViolation(error)) throw new KeyTakenError()
@@ -162,7 +163,10 @@ export async function deleteCustomerService (db: Kysely<DB>, dialect: DialectNam
       .where('customers_count', '=', 0)
       .returning('id')
       .executeTakeFirst()
-    if (deleted !== undefined) return { status: 'deleted' }
+    if (deleted !== undefined) {
+      await adjustRowCount(trx, 'customer_services', -1)
+      return { status: 'deleted' }
+    }
     let remaining = trx.selectFrom('customer_services').select('customers_count').where('id', '=', id)
     if (dialect === 'postgres') remaining = remaining.forShare()
     const row = await remaining.executeTakeFirst()

@@ -6,7 +6,8 @@ import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.j
 import type { DialectName } from '../database.js'
 import type { CustomersTable, DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
-import { applyFilters, applySorts, fetchPage, type ListColumns, type Page } from './list.js'
+import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
+import { adjustRowCount, rowCount } from './row-counts.js'
 import { lockCustomer } from './locks.js'
 
 export const customerFilters = ['name', 'customer_account'] as const
@@ -53,7 +54,8 @@ function toCustomerRecord (row: CustomerRow): CustomerRecord {
 export async function listCustomers (db: Kysely<DB>, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
   const filtered = applyFilters(db.selectFrom('customers'), query.filters, customerColumns)
   const rows = applySorts(filtered.select(selectedColumns), query.sorts, customerColumns)
-  const page = await fetchPage(rows, filtered, query.page, query.perPage)
+  const count = query.filters.length === 0 ? () => rowCount(db, 'customers') : countRows(filtered)
+  const page = await fetchPage(rows, count, query.page, query.perPage)
   return { rows: page.rows.map(toCustomerRecord), total: page.total }
 }
 
@@ -83,8 +85,15 @@ export async function listCustomersOfService (
 ): Promise<Page<CustomerSummary>> {
   const filtered = applyFilters(customersWithService(db, serviceId), query.filters, customerColumns)
   const rows = applySorts(filtered.select(summaryColumns), query.sorts, customerColumns)
-  const page = await fetchPage(rows, filtered, query.page, query.perPage)
+  const count = query.filters.length === 0 ? () => assignedCount(db, serviceId) : countRows(filtered)
+  const page = await fetchPage(rows, count, query.page, query.perPage)
   return { rows: page.rows.map(toSummary), total: page.total }
+}
+
+/** The service's maintained `customers_count`: the unfiltered total, without a scan. */
+async function assignedCount (db: Kysely<DB>, serviceId: number): Promise<number> {
+  const row = await db.selectFrom('customer_services').select('customers_count').where('id', '=', serviceId).executeTakeFirst()
+  return Number(row?.customers_count ?? 0)
 }
 
 /**
@@ -111,11 +120,6 @@ export async function findCustomer (db: Kysely<DB>, id: number): Promise<Custome
   return row === undefined ? undefined : toCustomerRecord(row)
 }
 
-export async function customerExists (db: Kysely<DB>, id: number): Promise<boolean> {
-  const row = await db.selectFrom('customers').select('id').where('id', '=', id).executeTakeFirst()
-  return row !== undefined
-}
-
 /** The account number derives from the id, so it is written once the insert has given one. */
 export async function createCustomer (db: Kysely<DB>, name: string, now = new Date()): Promise<CustomerRecord> {
   const timestamp = toStoredTimestamp(now)
@@ -124,6 +128,7 @@ export async function createCustomer (db: Kysely<DB>, name: string, now = new Da
       .values({ name, name_folded: foldCase(name), customer_account: null, created_at: timestamp, updated_at: timestamp })
       .returning('id')
       .executeTakeFirstOrThrow()
+    await adjustRowCount(trx, 'customers', 1)
     const row = await trx.updateTable('customers')
       .set({ customer_account: customerAccountFor(id) })
       .where('id', '=', id)
@@ -161,6 +166,7 @@ export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: 
         .execute()
     }
     await trx.deleteFrom('customers').where('id', '=', id).execute()
+    await adjustRowCount(trx, 'customers', -1)
     return true
   })
 }

@@ -43,13 +43,21 @@ export function applySorts<QB extends SelectQueryBuilder<any, any, any>, Sort ex
   return sorted
 }
 
+/** Counts the rows a (filtered) list query would give. */
+export function countRows (query: SelectQueryBuilder<any, any, any>): () => Promise<number> {
+  return async () => {
+    const counted = await query.select(sql<number>`cast(count(*) as integer)`.as('total')).executeTakeFirstOrThrow()
+    return Number(counted.total)
+  }
+}
+
 /**
- * One page of rows and the total. The count query is skipped when the page
- * itself shows where the list ends.
+ * One page of rows and the total. The count is skipped when the page itself
+ * shows where the list ends; `count` is asked only otherwise.
  */
 export async function fetchPage<Row> (
   rows: SelectQueryBuilder<any, any, Row>,
-  count: SelectQueryBuilder<any, any, any>,
+  count: () => Promise<number>,
   page: number,
   perPage: number
 ): Promise<Page<Row>> {
@@ -57,6 +65,5 @@ export async function fetchPage<Row> (
   const found = await rows.limit(perPage).offset(offset).execute()
   if (found.length > 0 && found.length < perPage) return { rows: found, total: offset + found.length }
   if (found.length === 0 && offset === 0) return { rows: found, total: 0 }
-  const counted = await count.select(sql<number>`cast(count(*) as integer)`.as('total')).executeTakeFirstOrThrow()
-  return { rows: found, total: Number(counted.total) }
+  return { rows: found, total: await count() }
 }

@@ -7,6 +7,7 @@ export interface TokenOwner {
   tokenId: number
   user: UserRecord
   lastUsedAt: Date | null
+  expiresAt: Date
 }
 
 export async function createToken (db: Kysely<DB>, userId: number, tokenHash: string, ttlSeconds: number, now = new Date()): Promise<void> {
@@ -25,7 +26,7 @@ export async function createToken (db: Kysely<DB>, userId: number, tokenHash: st
 export async function findTokenOwner (db: Kysely<DB>, tokenHash: string, now = new Date()): Promise<TokenOwner | undefined> {
   const row = await db.selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'users.id', 'users.name', 'users.email'])
+    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'api_tokens.expires_at', 'users.id', 'users.name', 'users.email'])
     .where('api_tokens.token_hash', '=', tokenHash)
     .where('api_tokens.expires_at', '>', toStoredTimestamp(now))
     .executeTakeFirst()
@@ -33,7 +34,8 @@ export async function findTokenOwner (db: Kysely<DB>, tokenHash: string, now = n
   return {
     tokenId: row.token_id,
     user: { id: row.id, name: row.name, email: row.email },
-    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at)
+    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+    expiresAt: new Date(row.expires_at)
   }
 }
 

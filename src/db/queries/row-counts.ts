@@ -1,0 +1,17 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { DB } from '../tables.js'
+
+export type CountedTable = 'customers' | 'customer_services'
+
+/** Adds `delta` to a table's count, in the transaction that inserted or deleted the rows. */
+export async function adjustRowCount (trx: Transaction<DB>, table: CountedTable, delta: number): Promise<void> {
+  await trx.updateTable('row_counts')
+    .set((eb) => ({ row_count: eb('row_count', '+', delta) }))
+    .where('table_name', '=', table)
+    .execute()
+}
+
+export async function rowCount (db: Kysely<DB>, table: CountedTable): Promise<number> {
+  const row = await db.selectFrom('row_counts').select('row_count').where('table_name', '=', table).executeTakeFirstOrThrow()
+  return Number(row.row_count)
+}
