@@ -3,7 +3,9 @@ import addFormats from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 
 function createAjv (options: Options): Ajv {
-  const ajv = new Ajv({ strict: false, useDefaults: true, ...options })
+  // The schemas are TypeBox's, checked by the tests: validating them against the meta-schema
+  // at every start would only cost time.
+  const ajv = new Ajv({ strict: false, useDefaults: true, validateSchema: false, ...options })
   addFormats.default(ajv)
   return ajv
 }

@@ -26,7 +26,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
   }, async (request) => {
     const user = await findUserForLogin(app.db, request.body.email)
     // The same work whether or not the account exists: no way to learn which emails do.
-    const valid = await verifyPassword(request.body.password, user?.password ?? decoyPasswordHash)
+    const valid = await verifyPassword(request.body.password, user?.password ?? await decoyPasswordHash())
     if (user === undefined || !valid) throw new InvalidCredentialsError()
     const token = generateToken()
     await createToken(app.db, user.id, hashToken(token), options.tokenTtlSeconds)

@@ -37,11 +37,16 @@ export async function verifyPassword (password: string, stored: string): Promise
   return key.length === expected.length && timingSafeEqual(key, expected)
 }
 
+let decoy: Promise<string> | undefined
+
 /**
  * Verified against when the email is unknown, so that a login costs the same
- * time whether or not the account exists.
+ * time whether or not the account exists. Made on first use, not at start-up.
  */
-export const decoyPasswordHash = await hashPassword(randomBytes(16).toString('hex'))
+export function decoyPasswordHash (): Promise<string> {
+  decoy ??= hashPassword(randomBytes(16).toString('hex'))
+  return decoy
+}
 
 /** Reasons a password is refused, in words for the command line; empty when acceptable. */
 export function passwordWeaknesses (password: string): string[] {

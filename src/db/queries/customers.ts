@@ -73,6 +73,16 @@ function customersWithService (db: Kysely<DB>, serviceId: number) {
 
 const summaryColumns = ['customers.id', 'customers.name', 'customers.customer_account'] as const
 
+/**
+ * The customers of one service sort by id through the pivot's own index, which
+ * already holds them in that order: sorting by `customers.id` instead made SQLite
+ * sort all 200,000 customers of a popular service for every page.
+ */
+const holderColumns: ListColumns<CustomerFilter, CustomerSort> = {
+  filters: customerColumns.filters,
+  sorts: { ...customerColumns.sorts, id: [sql.ref('customer_customer_service.customer_id')] }
+}
+
 function toSummary (row: Pick<CustomerRow, 'id' | 'name' | 'customer_account'>): CustomerSummary {
   return { id: row.id, name: row.name, customer_account: row.customer_account ?? customerAccountFor(row.id) }
 }
@@ -83,8 +93,8 @@ export async function listCustomersOfService (
   serviceId: number,
   query: ListQuery<CustomerFilter, CustomerSort>
 ): Promise<Page<CustomerSummary>> {
-  const filtered = applyFilters(customersWithService(db, serviceId), query.filters, customerColumns)
-  const rows = applySorts(filtered.select(summaryColumns), query.sorts, customerColumns)
+  const filtered = applyFilters(customersWithService(db, serviceId), query.filters, holderColumns)
+  const rows = applySorts(filtered.select(summaryColumns), query.sorts, holderColumns)
   const count = query.filters.length === 0 ? () => assignedCount(db, serviceId) : countRows(filtered)
   const page = await fetchPage(rows, count, query.page, query.perPage)
   return { rows: page.rows.map(toSummary), total: page.total }
