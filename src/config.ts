@@ -17,6 +17,14 @@ export interface Config {
   readonly tokenTtlSeconds: number
   /** How long a process may trust a token it has checked before asking the database again. */
   readonly tokenCacheTtlSeconds: number
+  /** Seconds a client has to send a whole request; twice that, how long a connection may stay silent during one. */
+  readonly requestTimeoutSeconds: number
+  /** Seconds an idle keep-alive connection is kept open between requests. */
+  readonly keepAliveTimeoutSeconds: number
+  /** Simultaneous connections a process accepts; more are closed at once. */
+  readonly maxConnections: number
+  /** Browser origins allowed to call the API (CORS); empty sends no CORS headers at all. */
+  readonly corsOrigins: readonly string[]
 }
 
 export class ConfigError extends Error {}
@@ -47,6 +55,26 @@ export const settings: readonly Setting[] = [
     name: 'TOKEN_CACHE_TTL',
     default: '5',
     description: 'Seconds a process trusts a token it has checked (0–60; 0 checks the database on every request). A token revoked through another process is refused by this one within this time at most.'
+  },
+  {
+    name: 'REQUEST_TIMEOUT',
+    default: '30',
+    description: 'Seconds (1–3600) a client has to send a whole request, headers and body; a slower one gets a 408 and the connection is closed. A connection silent for twice that long while its request is handled is closed too.'
+  },
+  {
+    name: 'KEEP_ALIVE_TIMEOUT',
+    default: '72',
+    description: 'Seconds (1–3600) an idle keep-alive connection stays open between requests; keep it above the idle timeout of a load balancer in front (60 s on most).'
+  },
+  {
+    name: 'MAX_CONNECTIONS',
+    default: '1000',
+    description: 'Simultaneous connections one process accepts (1–1000000); a connection beyond them is closed at once, before any request is read.'
+  },
+  {
+    name: 'CORS_ORIGINS',
+    default: '',
+    description: 'Comma-separated browser origins allowed to call the API, such as `https://admin.example.com`, or `*` for any; empty sends no CORS headers at all.'
   }
 ]
 
@@ -90,6 +118,22 @@ function parseTrustProxy (text: string): boolean | number | readonly string[] {
   return Object.freeze(text.split(',').map((part) => part.trim()).filter(Boolean))
 }
 
+/** Origins exactly as browsers send them: scheme, host and port only, or `*` alone. */
+function parseCorsOrigins (text: string): readonly string[] {
+  const origins = text.split(',').map((part) => part.trim()).filter(Boolean)
+  for (const origin of origins) {
+    if (origin === '*' && origins.length === 1) continue
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {}
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must be \`*\` or a comma-separated list of origins such as https://admin.example.com (no path, no trailing slash), got "${origin}"`)
+    }
+  }
+  return Object.freeze(origins)
+}
+
 /** Hides the password of a connection URL, for messages and logs. */
 export function redactUrl (url: string): string {
   // Up to the last `@`: a password may hold an unencoded `@` or `/`. Hiding too much is harmless.
@@ -108,6 +152,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     trustProxy: parseTrustProxy(valueOf(env, 'TRUST_PROXY')),
     tokenTtlSeconds: integerIn('TOKEN_TTL', valueOf(env, 'TOKEN_TTL'), 60, 10 * 365 * 24 * 3600),
-    tokenCacheTtlSeconds: integerIn('TOKEN_CACHE_TTL', valueOf(env, 'TOKEN_CACHE_TTL'), 0, 60)
+    tokenCacheTtlSeconds: integerIn('TOKEN_CACHE_TTL', valueOf(env, 'TOKEN_CACHE_TTL'), 0, 60),
+    requestTimeoutSeconds: integerIn('REQUEST_TIMEOUT', valueOf(env, 'REQUEST_TIMEOUT'), 1, 3600),
+    keepAliveTimeoutSeconds: integerIn('KEEP_ALIVE_TIMEOUT', valueOf(env, 'KEEP_ALIVE_TIMEOUT'), 1, 3600),
+    maxConnections: integerIn('MAX_CONNECTIONS', valueOf(env, 'MAX_CONNECTIONS'), 1, 1_000_000),
+    corsOrigins: parseCorsOrigins(valueOf(env, 'CORS_ORIGINS'))
   })
 }

@@ -20,12 +20,17 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     logLevel: 'info',
     trustProxy: false,
     tokenTtlSeconds: 2592000,
-    tokenCacheTtlSeconds: 5
+    tokenCacheTtlSeconds: 5,
+    requestTimeoutSeconds: 30,
+    keepAliveTimeoutSeconds: 72,
+    maxConnections: 1000,
+    corsOrigins: []
   })
 })
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
-  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL'])
+  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
+    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
   t.same(loadConfig(defaults), loadConfig({}))
 })
@@ -173,4 +178,39 @@ t.test('redactUrl leaves a URL without a password unchanged', async (t) => {
   t.equal(redactUrl('postgres://user@host/app'), 'postgres://user@host/app')
   t.equal(redactUrl('postgres://host/app'), 'postgres://host/app')
   t.equal(redactUrl('data/app.sqlite'), 'data/app.sqlite')
+})
+
+t.test('REQUEST_TIMEOUT and KEEP_ALIVE_TIMEOUT take 1 to 3600 seconds', async (t) => {
+  const config = loadConfig({ REQUEST_TIMEOUT: '5', KEEP_ALIVE_TIMEOUT: '3600' })
+  t.equal(config.requestTimeoutSeconds, 5)
+  t.equal(config.keepAliveTimeoutSeconds, 3600)
+  for (const name of ['REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT']) {
+    for (const value of ['0', '3601', '1.5', 'soon']) {
+      t.equal(configErrorOf(() => loadConfig({ [name]: value })).message, `${name} must be a whole number from 1 to 3600, got "${value}"`)
+    }
+  }
+})
+
+t.test('MAX_CONNECTIONS takes 1 to 1000000', async (t) => {
+  t.equal(loadConfig({ MAX_CONNECTIONS: '1' }).maxConnections, 1)
+  t.equal(loadConfig({ MAX_CONNECTIONS: '1000000' }).maxConnections, 1_000_000)
+  for (const value of ['0', '1000001', 'many']) {
+    t.equal(configErrorOf(() => loadConfig({ MAX_CONNECTIONS: value })).message, `MAX_CONNECTIONS must be a whole number from 1 to 1000000, got "${value}"`)
+  }
+})
+
+t.test('CORS_ORIGINS is a trimmed, frozen list of origins, or * alone', async (t) => {
+  const { corsOrigins } = loadConfig({ CORS_ORIGINS: ' https://admin.example.com ,, http://localhost:5173' })
+  t.same(corsOrigins, ['https://admin.example.com', 'http://localhost:5173'])
+  t.ok(Object.isFrozen(corsOrigins))
+  t.same(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins, ['*'])
+  t.same(loadConfig({ CORS_ORIGINS: ' ' }).corsOrigins, [])
+})
+
+t.test('a CORS_ORIGINS entry that is not an origin is a ConfigError naming it', async (t) => {
+  for (const origin of ['https://admin.example.com/', 'https://admin.example.com/app', 'admin.example.com', 'ftp://files.example.com', 'HTTPS://Admin.example.com']) {
+    t.match(configErrorOf(() => loadConfig({ CORS_ORIGINS: `https://ok.example.com,${origin}` })).message,
+      `CORS_ORIGINS must be \`*\` or a comma-separated list of origins such as https://admin.example.com (no path, no trailing slash), got "${origin}"`)
+  }
+  t.match(configErrorOf(() => loadConfig({ CORS_ORIGINS: '*,https://admin.example.com' })).message, 'got "*"')
 })

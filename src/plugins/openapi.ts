@@ -17,7 +17,14 @@ URLs keep the other query parameters.
 
 **Errors** are JSON with a \`message\`. Validation errors (422) add \`errors\`, each field's messages.
 An unknown route is a 404 and a known path with another method a 405 with an \`Allow\` header. Precedence:
-unknown route or method, then 401, then a missing record (404), then validation (422).`
+unknown route or method, then 401, then a missing record (404), then validation (422).
+
+**Limits.** A body over 1 MiB is a 413, a URL over 8 KiB a 414, request headers over 16 KiB a 431,
+and a request not fully sent within the server's timeout (30 seconds by default) a 408; each answers
+\`{"message": ...}\` and the last two close the connection.`
+
+/** Methods whose requests may carry a body, and so meet the body limit. */
+const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
  * The OpenAPI document, generated from the route schemas (registered before them),
@@ -26,11 +33,15 @@ unknown route or method, then 401, then a missing record (404), then validation 
 export default fp<{ version: string }>(async (app, options) => {
   for (const schema of sharedSchemas) app.addSchema(schema)
 
-  // Any operation can fail unexpectedly; the spec says how that looks.
+  // Any operation can fail unexpectedly or meet the request limits; the spec says how that looks.
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined
-    if (response !== undefined && response[500] === undefined) {
-      route.schema = { ...route.schema, response: { ...response, ...errorResponses(500) } }
+    if (response === undefined) return
+    const carriesBody = [route.method].flat().some((method) => bodyMethods.has(method.toUpperCase()))
+    const limits: Array<413 | 414 | 500> = carriesBody ? [413, 414, 500] : [414, 500]
+    const statuses = limits.filter((status) => response[status] === undefined)
+    if (statuses.length > 0) {
+      route.schema = { ...route.schema, response: { ...response, ...errorResponses(...statuses) } }
     }
   })
 

@@ -103,6 +103,7 @@ const errorDescriptions = {
   401: 'Missing, malformed, unknown, revoked or expired token: `{"message": "Unauthenticated."}`.',
   404: 'No such record: `{"message": "No query results for model [App\\Models\\Customer] 42"}`.',
   413: 'The request body is larger than 1 MiB.',
+  414: 'The request URL is longer than 8 KiB, or one of its path segments longer than 200 characters.',
   415: 'The body is neither JSON nor form-encoded.',
   422: 'Validation failed: the first message, and each failing field\'s messages, as Laravel writes them.',
   500: 'An unexpected failure: `{"message": "Server Error"}`, with no detail.'

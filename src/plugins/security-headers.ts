@@ -1,0 +1,43 @@
+import fastifyCors from '@fastify/cors'
+import fastifyHelmet from '@fastify/helmet'
+import fp from 'fastify-plugin'
+
+/** What a browser may send cross-origin: the methods and headers the API uses. */
+const corsMethods = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE']
+const corsHeaders = ['Authorization', 'Content-Type', 'Accept']
+/** Answer headers a browser script may read beyond the safelisted ones: the contract's rate-limit headers and `Allow`. */
+const corsExposedHeaders = ['Allow', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']
+/** Seconds a browser may reuse a preflight answer. */
+const CORS_MAX_AGE = 600
+
+/**
+ * Helmet's headers for a JSON API: nothing in an answer may be framed, run or loaded
+ * (`default-src 'none'`); /docs sets its own policy for Swagger UI. CORS headers only
+ * for the origins configured, and only when the request names one of them: without an
+ * allowed `Origin`, OPTIONS keeps its ordinary 204 with `Allow` (or 404).
+ */
+export default fp<{ corsOrigins: readonly string[] }>(async (app, options) => {
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }
+    },
+    frameguard: { action: 'deny' }
+  })
+
+  if (options.corsOrigins.length === 0) return
+  const anyOrigin = options.corsOrigins[0] === '*'
+  const allowed = new Set(options.corsOrigins)
+  await app.register(fastifyCors, {
+    origin: (origin, callback) => {
+      if (origin === undefined || (!anyOrigin && !allowed.has(origin))) callback(null, false)
+      else callback(null, anyOrigin ? '*' : true)
+    },
+    methods: corsMethods,
+    allowedHeaders: corsHeaders,
+    exposedHeaders: corsExposedHeaders,
+    credentials: false,
+    maxAge: CORS_MAX_AGE,
+    strictPreflight: false
+  })
+}, { name: 'security-headers' })
