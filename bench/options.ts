@@ -1,0 +1,61 @@
+import { datasetSpecs, type DatasetName } from './datasets.js'
+
+export interface BenchOptions {
+  readonly datasets: DatasetName[]
+  /** SQLite always; PostgreSQL too when a server is named. */
+  readonly postgresUrl: string | undefined
+  readonly sqlite: boolean
+  readonly durationSeconds: number
+  readonly warmupSeconds: number
+  /** Rounds of baseline, service, baseline that a scenario's time is split into. */
+  readonly rounds: number
+  readonly connections: number
+  /** Only these scenarios, by name (all when empty). */
+  readonly scenarios: string[]
+  readonly plans: boolean
+}
+
+export const usage = `npm run bench [-- small|large ...]
+
+  BENCH_DATASETS=small,large      data sets (default both; positional arguments too)
+  BENCH_DATABASE_URL=postgres://… also run on PostgreSQL, in a fresh database per data set
+  BENCH_SQLITE=0                  skip SQLite (with BENCH_DATABASE_URL)
+  BENCH_DURATION=10               seconds measured per scenario
+  BENCH_WARMUP=1                  seconds of unmeasured load before each scenario, on each server
+  BENCH_ROUNDS=5                  rounds of baseline, service, baseline per scenario (slices of 2 s at least)
+  BENCH_CONNECTIONS=10            concurrent connections
+  BENCH_SCENARIOS=a,b             only these scenarios
+  BENCH_PLANS=0                   skip the query plans of the large data set`
+
+function list (text: string | undefined): string[] {
+  return (text ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')
+}
+
+function positive (name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text.trim() === '') return fallback
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${text}"`)
+  return value
+}
+
+export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`)
+    process.exit(0)
+  }
+  const requested = argv.length > 0 ? argv : list(env.BENCH_DATASETS)
+  const unknown = requested.filter((name) => !(name in datasetSpecs))
+  if (unknown.length > 0) throw new Error(`unknown data set(s) ${unknown.join(', ')}; choose among small, large\n\n${usage}`)
+  const postgresUrl = env.BENCH_DATABASE_URL?.trim() || undefined
+  return {
+    datasets: requested.length > 0 ? [...new Set(requested)] as DatasetName[] : ['small', 'large'],
+    postgresUrl,
+    sqlite: env.BENCH_SQLITE !== '0' || postgresUrl === undefined,
+    durationSeconds: positive('BENCH_DURATION', env.BENCH_DURATION, 10),
+    warmupSeconds: env.BENCH_WARMUP === '0' ? 0 : positive('BENCH_WARMUP', env.BENCH_WARMUP, 1),
+    rounds: Math.round(positive('BENCH_ROUNDS', env.BENCH_ROUNDS, 5)),
+    connections: Math.round(positive('BENCH_CONNECTIONS', env.BENCH_CONNECTIONS, 10)),
+    scenarios: list(env.BENCH_SCENARIOS),
+    plans: env.BENCH_PLANS !== '0'
+  }
+}

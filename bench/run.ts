@@ -1,0 +1,123 @@
+import { datasetSpecs, generateDataset, type Dataset } from './datasets.js'
+import { measureScenario, type ScenarioResult } from './measure.js'
+import { parseOptions, type BenchOptions } from './options.js'
+import { formatPlans, postgresPlans, sqlitePlans, type PlanEntry } from './plans.js'
+import { measurePopularShow, type PopularShowResult } from './popular.js'
+import { markdownTable, summary, writeJson, type Dialect, type RunResult } from './report.js'
+import { scenariosFor } from './scenarios.js'
+import { benchUser, seedPostgres, seedSqlite, type SeededDatabase } from './seed.js'
+import { startBaseline, startService, type Server } from './servers.js'
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`)
+
+async function login (service: Server): Promise<string> {
+  const response = await fetch(`${service.origin}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: benchUser.email, password: benchUser.password })
+  })
+  const body = await response.text()
+  if (response.status !== 200) throw new Error(`login answered ${response.status}: ${body}`)
+  return (JSON.parse(body) as { token: string }).token
+}
+
+const selected = (options: BenchOptions, name: string) => options.scenarios.length === 0 || options.scenarios.includes(name)
+
+async function benchDatabase (
+  dataset: Dataset,
+  dialect: Dialect,
+  seeded: SeededDatabase,
+  baseline: Server,
+  options: BenchOptions
+): Promise<RunResult> {
+  const service = await startService(seeded.databaseUrl)
+  progress(`service ready in ${service.startToReadyMs.toFixed(0)} ms (pid ${service.pid})`)
+  const scenarios: ScenarioResult[] = []
+  let popularShow: PopularShowResult | null = null
+  try {
+    const token = await login(service)
+    const all = scenariosFor(dataset).filter((scenario) => selected(options, scenario.name))
+    const run = async (kind: 'read' | 'write') => {
+      for (const scenario of all.filter((candidate) => candidate.kind === kind)) {
+        progress(`${dataset.spec.name}/${dialect}: ${scenario.name}`)
+        const result = await measureScenario(scenario, { service, baseline }, token, options)
+        const failed = result.service.non2xx + result.service.errors + result.service.timeouts
+        progress(`  ${result.service.requestsPerSecond.toFixed(0)} req/s (baseline ${result.baseline.requestsPerSecond.toFixed(0)}), ` +
+          `p50 ${result.service.latencyP50Ms.toFixed(1)} ms, p99 ${result.service.latencyP99Ms.toFixed(1)} ms` +
+          (failed > 0 ? `, ${failed} FAILED: ${JSON.stringify(result.service.failures)}` : ''))
+        scenarios.push(result)
+      }
+    }
+    await run('read')
+    // Before the syncs, which change who has what.
+    if (selected(options, 'popular-show')) {
+      progress(`${dataset.spec.name}/${dialect}: show of the most assigned service`)
+      popularShow = await measurePopularShow(service, token, dataset)
+      progress(`  ${JSON.stringify(popularShow)}`)
+    }
+    await run('write')
+  } finally {
+    await service.stop()
+  }
+  let plans: PlanEntry[] = []
+  if (options.plans && dataset.spec.name === 'large') {
+    plans = dialect === 'sqlite' ? await sqlitePlans(seeded.databaseUrl, dataset) : await postgresPlans(seeded.databaseUrl, dataset)
+  }
+  return {
+    dataset: dataset.spec.name,
+    dialect,
+    seed: { ms: seeded.seedMs, cached: seeded.cached },
+    startToReadyMs: service.startToReadyMs,
+    scenarios,
+    popularShow,
+    plans,
+    serviceOutput: [...service.output]
+  }
+}
+
+async function main () {
+  const options = parseOptions(process.argv.slice(2), process.env)
+  const dialects: Dialect[] = [...(options.sqlite ? ['sqlite' as const] : []), ...(options.postgresUrl !== undefined ? ['postgres' as const] : [])]
+  const runs: RunResult[] = []
+  const baseline = await startBaseline()
+  try {
+    for (const name of options.datasets) {
+      const dataset = generateDataset(datasetSpecs[name])
+      for (const dialect of dialects) {
+        progress(`${name}/${dialect}: seeding`)
+        const seeded = dialect === 'sqlite'
+          ? await seedSqlite(dataset, new URL('.data/', import.meta.url))
+          : await seedPostgres(dataset, options.postgresUrl as string)
+        progress(`  ${seeded.cached ? 'cached; it was seeded' : 'seeded'} in ${(seeded.seedMs / 1000).toFixed(1)} s`)
+        try {
+          runs.push(await benchDatabase(dataset, dialect, seeded, baseline, options))
+        } finally {
+          await seeded.dispose()
+        }
+      }
+    }
+  } finally {
+    await baseline.stop()
+  }
+
+  const baselineInfo = { startToReadyMs: baseline.startToReadyMs }
+  const file = writeJson(runs, baselineInfo, options, new URL('results/latest.json', import.meta.url))
+  const plans = runs.filter((run) => run.plans.length > 0).map((run) => formatPlans(`${run.dataset}, ${run.dialect}`, run.plans))
+  process.stdout.write([
+    `## customer-services benchmark: ${options.durationSeconds} s per scenario, ${options.connections} connections, ${process.version}`,
+    '',
+    markdownTable(runs),
+    summary(runs, baselineInfo),
+    ...plans.map((text) => `\n${text}`),
+    '',
+    `Written to ${file}`,
+    ''
+  ].join('\n'))
+  const failed = runs.some((run) => run.scenarios.some((s) => s.service.non2xx + s.service.errors + s.service.timeouts > 0))
+  if (failed) {
+    process.stderr.write('\n[bench] SOME REQUESTS FAILED (non-2xx, errors or timeouts): see the table and "FAILED REQUESTS" above.\n')
+    process.exitCode = 1
+  }
+}
+
+await main()
