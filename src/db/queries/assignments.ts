@@ -7,7 +7,7 @@ import type { AssignmentsTable, DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort, type CustomerServiceRecord } from './customer-services.js'
 import { applyFilters, applySorts, countRows, fetchPage, type Page } from './list.js'
-import { lockCustomer } from './locks.js'
+import { lockCustomer, lockServiceCounters } from './locks.js'
 
 export interface Pivot {
   customer_id: number
@@ -141,7 +141,7 @@ export async function syncServices (
     const attached = diff.attach.map((entry) => entry.serviceId)
     const counted = [...attached, ...diff.detach].sort((a, b) => a - b)
     if (counted.length > 0) {
-      // One statement in id order, so concurrent syncs lock counters in the same order.
+      await lockServiceCounters(trx, dialect, counted)
       await trx.updateTable('customer_services')
         .set((eb) => ({
           customers_count: eb('customers_count', '+', eb.case().when('id', 'in', attached.length > 0 ? attached : [0]).then(1).else(-1).end())

@@ -8,7 +8,7 @@ import type { CustomersTable, DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
-import { lockCustomer } from './locks.js'
+import { lockCustomer, lockServiceCounters } from './locks.js'
 
 export const customerFilters = ['name', 'customer_account'] as const
 export const customerSorts = ['id', 'name', 'customer_account', 'created_at', 'updated_at'] as const
@@ -108,20 +108,26 @@ async function assignedCount (db: Kysely<DB>, serviceId: number): Promise<number
 
 /**
  * Every customer that has a service, by id, read in chunks by keyset: memory stays
- * bounded however many there are, and no connection is held between chunks.
+ * bounded however many there are, and no connection is held between chunks. Each chunk
+ * is two index lookups (the ids from the pivot's service index, then those customers):
+ * as one join, PostgreSQL scanned all customers for a service with only a few.
  */
 export async function * customersOfServiceInChunks (db: Kysely<DB>, serviceId: number, chunkSize = 1000): AsyncGenerator<CustomerSummary[]> {
   let after = 0
   for (;;) {
-    const rows = await customersWithService(db, serviceId)
-      .select(summaryColumns)
-      .where('customer_customer_service.customer_id', '>', after)
-      .orderBy('customer_customer_service.customer_id')
+    const ids = (await db.selectFrom('customer_customer_service')
+      .select('customer_id')
+      .where('customer_service_id', '=', serviceId)
+      .where('customer_id', '>', after)
+      .orderBy('customer_id')
       .limit(chunkSize)
-      .execute()
-    if (rows.length > 0) yield rows.map(toSummary)
-    if (rows.length < chunkSize) return
-    after = (rows[rows.length - 1] as { id: number }).id
+      .execute()).map((row) => row.customer_id)
+    if (ids.length > 0) {
+      const rows = await db.selectFrom('customers').select(summaryColumns).where('id', 'in', ids).orderBy('id').execute()
+      yield rows.map(toSummary)
+    }
+    if (ids.length < chunkSize) return
+    after = ids[ids.length - 1] as number
   }
 }
 
@@ -170,6 +176,7 @@ export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: 
       .orderBy('customer_service_id')
       .execute()
     if (assigned.length > 0) {
+      await lockServiceCounters(trx, dialect, assigned.map((row) => row.customer_service_id))
       await trx.updateTable('customer_services')
         .set((eb) => ({ customers_count: eb('customers_count', '-', 1) }))
         .where('id', 'in', assigned.map((row) => row.customer_service_id))

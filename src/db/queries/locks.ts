@@ -12,3 +12,19 @@ export async function lockCustomer (trx: Transaction<DB>, dialect: DialectName, 
   if (dialect === 'postgres') query = query.forUpdate()
   return (await query.executeTakeFirst()) !== undefined
 }
+
+/**
+ * Locks the catalog rows whose `customers_count` the transaction is about to change, in id
+ * order. An UPDATE on PostgreSQL locks rows in the order its scan meets them, so two
+ * transactions changing overlapping counters could deadlock; taking the locks first, sorted,
+ * makes every transaction wait in the same order. (SQLite writers are already serialized.)
+ */
+export async function lockServiceCounters (trx: Transaction<DB>, dialect: DialectName, serviceIds: readonly number[]): Promise<void> {
+  if (dialect !== 'postgres' || serviceIds.length === 0) return
+  await trx.selectFrom('customer_services')
+    .select('id')
+    .where('id', 'in', [...serviceIds])
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute()
+}
