@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { DatasetName } from './datasets.js'
 import type { ScenarioResult } from './measure.js'
 import type { BenchOptions } from './options.js'
-import type { PlanEntry } from './plans.js'
+import { formatPlans, type PlanEntry } from './plans.js'
 import type { PopularShowResult } from './popular.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -52,6 +52,7 @@ export function markdownTable (runs: RunResult[]): string {
   return lines.join('\n')
 }
 
+/** Compared through their ratios to the baseline, which cancel most of the machine's drift between the two runs. */
 function largeVersusSmall (runs: RunResult[]): string[] {
   const lines: string[] = []
   for (const dialect of ['sqlite', 'postgres'] as const) {
@@ -60,9 +61,12 @@ function largeVersusSmall (runs: RunResult[]): string[] {
     if (small === undefined || large === undefined) continue
     const cells = large.scenarios.filter((s) => s.kind === 'read').flatMap((s) => {
       const base = small.scenarios.find((candidate) => candidate.name === s.name)
-      return base === undefined ? [] : [`${s.name} ${(base.service.requestsPerSecond / s.service.requestsPerSecond).toFixed(2)}×`]
+      if (base === undefined) return []
+      const byRatio = base.ratios.requestsPerSecond / s.ratios.requestsPerSecond
+      const byRate = base.service.requestsPerSecond / s.service.requestsPerSecond
+      return [`${s.name} ${byRatio.toFixed(2)}× (raw req/s ${byRate.toFixed(2)}×)`]
     })
-    lines.push(`- ${dialect}: small req/s ÷ large req/s (target ≤ 1.25×): ${cells.join(', ')}`)
+    lines.push(`- ${dialect}, small ÷ large of req/s ×base (target ≤ 1.25×): ${cells.join(', ')}`)
   }
   return lines
 }
@@ -98,11 +102,23 @@ export function summary (runs: RunResult[], baseline: BaselineInfo): string {
   return lines.join('\n')
 }
 
-export function writeJson (runs: RunResult[], baseline: BaselineInfo, options: BenchOptions, file: URL): string {
-  const document = {
+export interface Source {
+  readonly commit: string
+  /** Files of the work tree that differ from the commit: the build measured them too. */
+  readonly uncommitted: string[]
+}
+
+/** Read when the run starts, right after the build: the commit may move while it runs. */
+export function currentSource (): Source {
+  return {
     commit: git('rev-parse', 'HEAD'),
-    // Others may be editing: what the build measured differs from the commit by these files.
-    uncommitted: git('status', '--porcelain', '--', 'src', 'migrations', 'package.json').split('\n').filter((line) => line !== ''),
+    uncommitted: git('status', '--porcelain', '--', 'src', 'migrations', 'package.json').split('\n').filter((line) => line !== '')
+  }
+}
+
+export function writeJson (runs: RunResult[], source: Source, baseline: BaselineInfo, options: BenchOptions, file: URL): string {
+  const document = {
+    ...source,
     node: process.version,
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', totalMemoryMb: Math.round(totalmem() / 2 ** 20) },
@@ -113,4 +129,22 @@ export function writeJson (runs: RunResult[], baseline: BaselineInfo, options: B
   mkdirSync(new URL('./', file), { recursive: true })
   writeFileSync(file, JSON.stringify(document, null, 2) + '\n')
   return fileURLToPath(file)
+}
+
+export function render (runs: RunResult[], baseline: BaselineInfo, options: Pick<BenchOptions, 'durationSeconds' | 'connections'>, node = process.version): string {
+  const plans = runs.filter((run) => run.plans.length > 0).map((run) => formatPlans(`${run.dataset}, ${run.dialect}`, run.plans))
+  return [
+    `## customer-services benchmark: ${options.durationSeconds} s per scenario, ${options.connections} connections, ${node}`,
+    '',
+    markdownTable(runs),
+    summary(runs, baseline),
+    ...plans.map((text) => `\n${text}`)
+  ].join('\n')
+}
+
+/** `tsx bench/report.ts [file]`: the table of a results file again (bench/results/latest.json by default). */
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const file = process.argv[2] ?? fileURLToPath(new URL('results/latest.json', import.meta.url))
+  const document = JSON.parse(readFileSync(file, 'utf8')) as { runs: RunResult[], baseline: BaselineInfo, options: BenchOptions, node: string, commit: string }
+  process.stdout.write(`${render(document.runs, document.baseline, document.options, document.node)}\n\ncommit ${document.commit}\n`)
 }

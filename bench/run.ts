@@ -1,9 +1,9 @@
 import { datasetSpecs, generateDataset, type Dataset } from './datasets.js'
 import { measureScenario, type ScenarioResult } from './measure.js'
 import { parseOptions, type BenchOptions } from './options.js'
-import { formatPlans, postgresPlans, sqlitePlans, type PlanEntry } from './plans.js'
+import { postgresPlans, sqlitePlans, type PlanEntry } from './plans.js'
 import { measurePopularShow, type PopularShowResult } from './popular.js'
-import { markdownTable, summary, writeJson, type Dialect, type RunResult } from './report.js'
+import { currentSource, render, writeJson, type Dialect, type RunResult } from './report.js'
 import { scenariosFor } from './scenarios.js'
 import { benchUser, seedPostgres, seedSqlite, type SeededDatabase } from './seed.js'
 import { startBaseline, startService, type Server } from './servers.js'
@@ -77,6 +77,7 @@ async function benchDatabase (
 
 async function main () {
   const options = parseOptions(process.argv.slice(2), process.env)
+  const source = currentSource()
   const dialects: Dialect[] = [...(options.sqlite ? ['sqlite' as const] : []), ...(options.postgresUrl !== undefined ? ['postgres' as const] : [])]
   const runs: RunResult[] = []
   const baseline = await startBaseline()
@@ -101,18 +102,8 @@ async function main () {
   }
 
   const baselineInfo = { startToReadyMs: baseline.startToReadyMs }
-  const file = writeJson(runs, baselineInfo, options, new URL('results/latest.json', import.meta.url))
-  const plans = runs.filter((run) => run.plans.length > 0).map((run) => formatPlans(`${run.dataset}, ${run.dialect}`, run.plans))
-  process.stdout.write([
-    `## customer-services benchmark: ${options.durationSeconds} s per scenario, ${options.connections} connections, ${process.version}`,
-    '',
-    markdownTable(runs),
-    summary(runs, baselineInfo),
-    ...plans.map((text) => `\n${text}`),
-    '',
-    `Written to ${file}`,
-    ''
-  ].join('\n'))
+  const file = writeJson(runs, source, baselineInfo, options, new URL('results/latest.json', import.meta.url))
+  process.stdout.write(`${render(runs, baselineInfo, options)}\n\nWritten to ${file}\n`)
   const failed = runs.some((run) => run.scenarios.some((s) => s.service.non2xx + s.service.errors + s.service.timeouts > 0))
   if (failed) {
     process.stderr.write('\n[bench] SOME REQUESTS FAILED (non-2xx, errors or timeouts): see the table and "FAILED REQUESTS" above.\n')
