@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { redactUrlSecrets } from './domain/log-redaction.js'
 import { parsePhpQuery } from './domain/php-query.js'
+import answerCachePlugin from './plugins/answer-cache.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorsPlugin from './plugins/errors.js'
@@ -68,6 +69,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(requestInputPlugin)
   await app.register(authPlugin, { cacheTtlSeconds: config.tokenCacheTtlSeconds })
   await app.register(modelBindingPlugin)
+  await app.register(answerCachePlugin)
   await app.register(listQueryPlugin)
   await app.register(openapiPlugin, { version: serviceVersion })
 

@@ -20,6 +20,12 @@ export type DialectName = DatabaseConfig['dialect']
 export interface Database {
   readonly db: Kysely<DB>
   readonly dialect: DialectName
+  /**
+   * SQLite only: a mark that changes whenever the data may have changed, by this
+   * connection or any other. It is read without waiting for Kysely's connection, so
+   * it may count the writes of a transaction still open; it never misses one.
+   */
+  readonly changeMark: (() => string) | null
 }
 
 /**
@@ -73,13 +79,27 @@ function openSqlite (filename: string): SQLite.Database {
   return database
 }
 
+/**
+ * `total_changes()` counts the rows this connection has written (never going back, even
+ * on a rollback); `data_version` changes when another connection, in this process or
+ * another, commits. Together they change whenever the data may have.
+ */
+function sqliteChangeMark (database: SQLite.Database): () => string {
+  const statement = database.prepare('select total_changes(), data_version from pragma_data_version').raw()
+  return () => {
+    const [local, shared] = statement.get() as [number, number]
+    return `${local}:${shared}`
+  }
+}
+
 export function createDatabase (config: DatabaseConfig): Database {
   if (config.dialect === 'sqlite') {
-    const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(openSqlite(config.filename)) })
-    return { db: new Kysely<DB>({ dialect }), dialect: 'sqlite' }
+    const database = openSqlite(config.filename)
+    const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) })
+    return { db: new Kysely<DB>({ dialect }), dialect: 'sqlite', changeMark: sqliteChangeMark(database) }
   }
   const pool = new pg.Pool({ connectionString: config.connectionString, max: 10 })
   // An idle client losing its server (a restart) must not take the process down.
   pool.on('error', () => {})
-  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' }
+  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', changeMark: null }
 }

@@ -8,12 +8,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<DB>
     dialect: DialectName
+    changeMark: (() => string) | null
   }
 }
 
 export default fp<{ database: DatabaseConfig }>(async (app, options) => {
-  const { db, dialect } = createDatabase(options.database)
+  const { db, dialect, changeMark } = createDatabase(options.database)
   app.decorate('db', db)
   app.decorate('dialect', dialect)
+  app.decorate('changeMark', changeMark)
   app.addHook('onClose', async () => { await db.destroy() })
 }, { name: 'database' })

@@ -1,0 +1,67 @@
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { VersionedCache } from '../domain/versioned-cache.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Hooks that answer a repeated read from memory while the data is unchanged; null where no cheap change mark exists. */
+    answerCache: AnswerCache | null
+  }
+  interface FastifyRequest {
+    /** The change mark read before a cacheable answer was computed. */
+    answerVersion: string | null
+  }
+}
+
+export interface AnswerCache {
+  readonly serve: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
+  readonly store: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown>
+  readonly stats: { hits: number, misses: number }
+}
+
+/** Memory for answers, in all: a few thousand catalog and list pages. */
+const CACHE_BYTES = 32 * 1024 * 1024
+/** Larger answers are computed again: they are rare, and the big ones are streamed. */
+const MAX_ANSWER_BYTES = 256 * 1024
+
+const keyOf = (request: FastifyRequest) => `${request.protocol}://${request.host}${request.url}`
+
+/**
+ * Successful GET answers, kept as the JSON text sent, keyed by the URL (whose host
+ * and scheme the pagination links contain), and dropped as soon as the database's
+ * change mark moves: a write through any connection, any process. Only SQLite has
+ * a mark that costs less than the read it saves; on PostgreSQL every read is fresh.
+ * Every answer of the API is the same for every token that may read it.
+ */
+export default fp(async (app) => {
+  app.decorateRequest('answerVersion', null)
+  const changeMark = app.changeMark
+  if (changeMark === null) {
+    app.decorate('answerCache', null)
+    return
+  }
+  const answers = new VersionedCache(CACHE_BYTES, MAX_ANSWER_BYTES)
+  const stats = { hits: 0, misses: 0 }
+
+  app.decorate('answerCache', {
+    stats,
+    serve: async (request, reply) => {
+      if (request.method !== 'GET') return undefined
+      const version = changeMark()
+      const cached = answers.get(keyOf(request), version)
+      if (cached === undefined) {
+        stats.misses++
+        request.answerVersion = version
+        return undefined
+      }
+      stats.hits++
+      return reply.type('application/json; charset=utf-8').send(cached)
+    },
+    store: async (request, reply, payload) => {
+      if (request.answerVersion !== null && reply.statusCode === 200 && typeof payload === 'string') {
+        answers.set(keyOf(request), request.answerVersion, payload)
+      }
+      return payload
+    }
+  })
+}, { name: 'answer-cache', dependencies: ['database'] })

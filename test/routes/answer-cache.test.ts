@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import t from 'tap'
+import { buildTestApp, clientFor, freshPostgresUrl, loginAs, testDialects, type TestDialect } from '../helpers/app.js'
+
+type Test = Parameters<typeof buildTestApp>[0]
+
+/** Runs one statement on the app's database through a connection of its own, as another process would. */
+type ForeignWrite = (statement: string) => Promise<void>
+
+/** An app on a database that a second connection can write to behind its back. */
+async function appWithForeignWriter (t: Test, dialect: TestDialect) {
+  let databaseUrl: string
+  let write: ForeignWrite
+  if (dialect === 'postgres') {
+    databaseUrl = await freshPostgresUrl(t)
+    write = async (statement) => {
+      const client = new pg.Client({ connectionString: databaseUrl })
+      await client.connect()
+      try { await client.query(statement) } finally { await client.end() }
+    }
+  } else {
+    const directory = mkdtempSync(join(tmpdir(), 'answer-cache-'))
+    t.teardown(() => rmSync(directory, { recursive: true, force: true }))
+    databaseUrl = join(directory, 'data.sqlite')
+    write = async (statement) => {
+      const other = new SQLite(databaseUrl)
+      try { other.exec(statement) } finally { other.close() }
+    }
+  }
+  const app = await buildTestApp(t, dialect, { DATABASE_URL: databaseUrl })
+  const api = clientFor(app, await loginAs(app))
+  return { app, api, write }
+}
+
+for (const dialect of testDialects()) {
+  t.test(dialect, async (t) => {
+    t.test('a repeated read is answered alike, from memory on SQLite only', async (t) => {
+      const { app, api } = await appWithForeignWriter(t, dialect)
+      await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'voip', name: 'VoIP' } })
+      const first = await api({ method: 'GET', url: '/api/v1/customer-services?sort=name' })
+      const second = await api({ method: 'GET', url: '/api/v1/customer-services?sort=name' })
+      t.equal(second.statusCode, 200)
+      t.equal(second.body, first.body)
+      t.equal(second.headers['content-type'], first.headers['content-type'])
+      if (dialect === 'postgres') {
+        t.equal(app.answerCache, null, 'PostgreSQL has no change mark as cheap as the read')
+        return
+      }
+      t.equal(app.answerCache?.stats.hits, 1)
+      const otherHost = await api({ method: 'GET', url: '/api/v1/customer-services?sort=name', headers: { host: 'api.example.com' } })
+      t.equal(otherHost.json().first_page_url, 'http://api.example.com/api/v1/customer-services?sort=name&page=1', 'links name the host asked')
+      t.equal(app.answerCache?.stats.hits, 1, 'another host is another answer')
+    })
+
+    t.test('a token is checked before a cached answer is served', async (t) => {
+      const { api, app } = await appWithForeignWriter(t, dialect)
+      t.equal((await api({ method: 'GET', url: '/api/v1/customers' })).statusCode, 200)
+      const anonymous = await app.inject({ method: 'GET', url: '/api/v1/customers' })
+      t.equal(anonymous.statusCode, 401)
+      await api({ method: 'POST', url: '/api/logout' })
+      t.equal((await api({ method: 'GET', url: '/api/v1/customers' })).statusCode, 401, 'nor after logout')
+    })
+
+    t.test('every write through the API is seen by the next read', async (t) => {
+      const { api } = await appWithForeignWriter(t, dialect)
+      const read = async (url: string) => (await api({ method: 'GET', url })).json()
+      const service = (await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'voip', name: 'VoIP' } })).json()
+      const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
+      t.equal((await read('/api/v1/customer-services')).data[0].name, 'VoIP')
+      t.equal((await read(`/api/v1/customers/${customer.id}/services`)).total, 0)
+
+      await api({ method: 'PATCH', url: `/api/v1/customer-services/${service.id}`, payload: { name: 'Voice' } })
+      t.equal((await read('/api/v1/customer-services')).data[0].name, 'Voice', 'after an update')
+
+      await api({ method: 'POST', url: `/api/v1/customers/${customer.id}/services`, payload: { services: [service.id] } })
+      t.equal((await read(`/api/v1/customers/${customer.id}/services`)).total, 1, 'after a sync')
+      t.equal((await read('/api/v1/customer-services')).data[0].customers_count, 1, 'counts too')
+      t.equal((await read(`/api/v1/customers/${customer.id}/services/voip`)).pivot.customer_id, customer.id)
+
+      await api({ method: 'POST', url: `/api/v1/customers/${customer.id}/services`, payload: { services: [] } })
+      t.equal((await api({ method: 'GET', url: `/api/v1/customers/${customer.id}/services/voip` })).statusCode, 404, 'after a detach')
+
+      await api({ method: 'DELETE', url: `/api/v1/customers/${customer.id}` })
+      t.equal((await api({ method: 'GET', url: `/api/v1/customers/${customer.id}` })).statusCode, 404, 'after a delete')
+      t.equal((await read('/api/v1/customers')).total, 0)
+    })
+
+    t.test('a write by another connection or process is seen by the next read', async (t) => {
+      const { api, write } = await appWithForeignWriter(t, dialect)
+      const service = (await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'voip', name: 'VoIP' } })).json()
+      t.equal((await api({ method: 'GET', url: `/api/v1/customer-services/${service.id}` })).json().name, 'VoIP')
+      t.equal((await api({ method: 'GET', url: `/api/v1/customer-services/${service.id}` })).json().name, 'VoIP')
+      await write(`UPDATE customer_services SET name = 'Renamed elsewhere' WHERE id = ${Number(service.id)}`)
+      t.equal((await api({ method: 'GET', url: `/api/v1/customer-services/${service.id}` })).json().name, 'Renamed elsewhere')
+    })
+
+    t.test('only successful answers are kept: a 404 turns into the record once it exists', async (t) => {
+      const { api } = await appWithForeignWriter(t, dialect)
+      t.equal((await api({ method: 'GET', url: '/api/v1/customers/1' })).statusCode, 404)
+      await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })
+      t.equal((await api({ method: 'GET', url: '/api/v1/customers/1' })).statusCode, 200)
+    })
+  })
+}
