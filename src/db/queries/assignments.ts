@@ -4,6 +4,7 @@ import type { ListQuery } from '../../domain/list-query.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
 import type { AssignmentsTable, DB } from '../tables.js'
+import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort, type CustomerServiceRecord } from './customer-services.js'
 import { applyFilters, applySorts, countRows, fetchPage, type Page } from './list.js'
@@ -64,11 +65,12 @@ export async function listServicesOfCustomer (
   return { rows: page.rows.map(toAssignedService), total: page.total }
 }
 
+const assignedServiceByKey = compiledOnce((db, customerId: number, key: string) => assignedServicesOf(db, customerId)
+  .where('customer_services.key', '=', key)
+  .select([...serviceColumns, ...pivotColumns]))
+
 export async function findAssignedService (db: Kysely<DB>, customerId: number, key: string): Promise<AssignedService | undefined> {
-  const row = await assignedServicesOf(db, customerId)
-    .where('customer_services.key', '=', key)
-    .select([...serviceColumns, ...pivotColumns])
-    .executeTakeFirst()
+  const [row] = await assignedServiceByKey(db, customerId, key)
   return row === undefined ? undefined : toAssignedService(row)
 }
 

@@ -5,6 +5,7 @@ import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.j
 import type { DialectName } from '../database.js'
 import { isUniqueViolation } from '../errors.js'
 import type { CustomerServicesTable, DB } from '../tables.js'
+import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
@@ -90,11 +91,12 @@ export async function listCustomerServices (
   return { rows: page.rows.map(toCounted), total: page.total }
 }
 
+const serviceById = compiledOnce((db, id: number) => db.selectFrom('customer_services')
+  .select([...serviceColumns, 'customer_services.customers_count'])
+  .where('customer_services.id', '=', id))
+
 export async function findCustomerService (db: Kysely<DB>, id: number): Promise<CountedCustomerService | undefined> {
-  const row = await db.selectFrom('customer_services')
-    .select([...serviceColumns, 'customer_services.customers_count'])
-    .where('customer_services.id', '=', id)
-    .executeTakeFirst()
+  const [row] = await serviceById(db, id)
   return row === undefined ? undefined : toCounted(row)
 }
 

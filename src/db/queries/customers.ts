@@ -5,6 +5,7 @@ import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
 import type { CustomersTable, DB } from '../tables.js'
+import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
@@ -131,8 +132,10 @@ export async function * customersOfServiceInChunks (db: Kysely<DB>, serviceId: n
   }
 }
 
+const customerById = compiledOnce((db, id: number) => db.selectFrom('customers').select(selectedColumns).where('id', '=', id))
+
 export async function findCustomer (db: Kysely<DB>, id: number): Promise<CustomerRecord | undefined> {
-  const row = await db.selectFrom('customers').select(selectedColumns).where('id', '=', id).executeTakeFirst()
+  const [row] = await customerById(db, id)
   return row === undefined ? undefined : toCustomerRecord(row)
 }
 

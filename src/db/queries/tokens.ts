@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DB } from '../tables.js'
+import { compiledOnce } from '../compiled-once.js'
 import type { UserRecord } from './users.js'
 
 export interface TokenOwner {
@@ -22,14 +23,15 @@ export async function createToken (db: Kysely<DB>, userId: number, tokenHash: st
     .execute()
 }
 
+const unexpiredToken = compiledOnce((db, tokenHash: string, now: string) => db.selectFrom('api_tokens')
+  .innerJoin('users', 'users.id', 'api_tokens.user_id')
+  .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'api_tokens.expires_at', 'users.id', 'users.name', 'users.email'])
+  .where('api_tokens.token_hash', '=', tokenHash)
+  .where('api_tokens.expires_at', '>', now))
+
 /** The owner of an unexpired token, or undefined. */
 export async function findTokenOwner (db: Kysely<DB>, tokenHash: string, now = new Date()): Promise<TokenOwner | undefined> {
-  const row = await db.selectFrom('api_tokens')
-    .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at', 'api_tokens.expires_at', 'users.id', 'users.name', 'users.email'])
-    .where('api_tokens.token_hash', '=', tokenHash)
-    .where('api_tokens.expires_at', '>', toStoredTimestamp(now))
-    .executeTakeFirst()
+  const [row] = await unexpiredToken(db, tokenHash, toStoredTimestamp(now))
   if (row === undefined) return undefined
   return {
     tokenId: row.token_id,

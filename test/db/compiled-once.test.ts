@@ -1,0 +1,39 @@
+import t from 'tap'
+import { compiledOnce } from '../../src/db/compiled-once.js'
+import { buildTestApp, testDialects } from '../helpers/app.js'
+
+for (const dialect of testDialects()) {
+  t.test(dialect, async (t) => {
+    const app = await buildTestApp(t, dialect)
+    const now = new Date().toISOString()
+    await app.db.insertInto('customers')
+      .values(['Alpha', 'Beta', 'Gamma'].map((name) => ({ name, name_folded: name.toLowerCase(), customer_account: null, created_at: now, updated_at: now })))
+      .execute()
+
+    t.test('each call runs the SQL compiled once with its own values, as the builder would', async (t) => {
+      const byNameAfterId = compiledOnce((db, name: string, afterId: number) => db.selectFrom('customers')
+        .select(['id', 'name'])
+        .where('name', '=', name)
+        .where('id', '>', afterId)
+        .where('name', '!=', 'a constant'))
+      for (const [name, afterId] of [['Beta', 0], ['Gamma', 0], ['Beta', 2], ['Nobody', 0]] as const) {
+        const built = await app.db.selectFrom('customers').select(['id', 'name']).where('name', '=', name).where('id', '>', afterId).execute()
+        t.same(await byNameAfterId(app.db, name, afterId), built, `${name} after ${afterId}`)
+      }
+    })
+
+    t.test('it runs in a transaction when given one', async (t) => {
+      const byName = compiledOnce((db, name: string) => db.selectFrom('customers').select('name').where('name', '=', name))
+      await app.db.transaction().execute(async (trx) => {
+        await trx.updateTable('customers').set({ name: 'Alpha 2' }).where('name', '=', 'Alpha').execute()
+        t.same(await byName(trx, 'Alpha 2'), [{ name: 'Alpha 2' }])
+        await trx.updateTable('customers').set({ name: 'Alpha' }).where('name', '=', 'Alpha 2').execute()
+      })
+    })
+
+    t.test('an argument that is not a value of the query is refused, not silently fixed', async (t) => {
+      const broken = compiledOnce((db, name: string) => db.selectFrom('customers').select('name').where('name', '=', String(name)))
+      await t.rejects(broken(app.db, 'Alpha'), /argument 0 is not a value of the query/)
+    })
+  })
+}
