@@ -1,7 +1,7 @@
 import { poolRuns, runLoad, type LoadResult, type LoadRun } from './load.js'
 import type { BenchOptions } from './options.js'
 import type { Scenario } from './scenarios.js'
-import { sampleRss, type Server } from './servers.js'
+import { cpuMicrosDuring, sampleRss, type Server } from './servers.js'
 
 export interface ScenarioResult {
   readonly name: string
@@ -9,11 +9,19 @@ export interface ScenarioResult {
   readonly kind: Scenario['kind']
   /** Mean size of the service's answer bodies, which the baseline answers too. */
   readonly bodyBytes: number
-  readonly service: LoadResult & { readonly peakRssKb: number }
+  readonly service: LoadResult & { readonly peakRssKb: number, readonly cpuMicrosPerRequest: number }
   /** Measured in slices interleaved with the service's, and pooled; the slices' range shows the machine's drift. */
-  readonly baseline: LoadResult & { readonly peakRssKb: number, readonly sliceRequestsPerSecond: { min: number, max: number } }
-  /** Service / baseline. */
-  readonly ratios: { readonly requestsPerSecond: number, readonly latencyP50: number, readonly latencyP99: number }
+  readonly baseline: LoadResult & {
+    readonly peakRssKb: number
+    readonly cpuMicrosPerRequest: number
+    readonly sliceRequestsPerSecond: { min: number, max: number }
+  }
+  /**
+   * Service / baseline. `cpuPerRequest` is the baseline's server CPU time per request over the
+   * service's: what the service would serve at the baseline's rate on an otherwise idle core.
+   * It moves less than requests/s with the machine's other work.
+   */
+  readonly ratios: { readonly requestsPerSecond: number, readonly latencyP50: number, readonly latencyP99: number, readonly cpuPerRequest: number }
 }
 
 const SAMPLE_REQUESTS = 20
@@ -61,16 +69,25 @@ export async function measureScenario (
   const baselineRss = sampleRss(servers.baseline.pid, 50)
   const serviceRuns: LoadRun[] = []
   const baselineRuns: LoadRun[] = []
-  for (let round = 0; round < rounds; round++) {
-    baselineRuns.push(await load(servers.baseline.origin, baselineDraw, slice / 2))
-    serviceRuns.push(await load(servers.service.origin, scenario.draw, slice))
-    baselineRuns.push(await load(servers.baseline.origin, baselineDraw, slice / 2))
+  const cpuMicros = { service: 0, baseline: 0 }
+  const measuredRun = async (server: Server, draw: Scenario['draw'], seconds: number, runs: LoadRun[], into: 'service' | 'baseline') => {
+    const { result, cpuMicros: used } = await cpuMicrosDuring(server.pid, () => load(server.origin, draw, seconds))
+    runs.push(result)
+    cpuMicros[into] += used
   }
-  const measured = { ...poolRuns(serviceRuns), peakRssKb: serviceRss.stop().maxKb }
+  for (let round = 0; round < rounds; round++) {
+    await measuredRun(servers.baseline, baselineDraw, slice / 2, baselineRuns, 'baseline')
+    await measuredRun(servers.service, scenario.draw, slice, serviceRuns, 'service')
+    await measuredRun(servers.baseline, baselineDraw, slice / 2, baselineRuns, 'baseline')
+  }
+  const servicePooled = poolRuns(serviceRuns)
+  const baselinePooled = poolRuns(baselineRuns)
+  const measured = { ...servicePooled, peakRssKb: serviceRss.stop().maxKb, cpuMicrosPerRequest: cpuMicros.service / servicePooled.requests }
   const sliceRates = baselineRuns.map((run) => run.result.requestsPerSecond)
   const baseline = {
-    ...poolRuns(baselineRuns),
+    ...baselinePooled,
     peakRssKb: baselineRss.stop().maxKb,
+    cpuMicrosPerRequest: cpuMicros.baseline / baselinePooled.requests,
     sliceRequestsPerSecond: { min: Math.min(...sliceRates), max: Math.max(...sliceRates) }
   }
 
@@ -84,7 +101,8 @@ export async function measureScenario (
     ratios: {
       requestsPerSecond: measured.requestsPerSecond / baseline.requestsPerSecond,
       latencyP50: measured.latencyP50Ms / baseline.latencyP50Ms,
-      latencyP99: measured.latencyP99Ms / baseline.latencyP99Ms
+      latencyP99: measured.latencyP99Ms / baseline.latencyP99Ms,
+      cpuPerRequest: baseline.cpuMicrosPerRequest / measured.cpuMicrosPerRequest
     }
   }
 }

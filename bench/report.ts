@@ -36,15 +36,16 @@ const mb = (kb: number) => (kb / 1024).toFixed(0)
 
 export function markdownTable (runs: RunResult[]): string {
   const lines = [
-    '| set | db | scenario | body B | req/s | ×base | p50 ms | ×base | p99 ms | ×base | non-2xx | peak RSS MB | base req/s (slices) | base RSS MB |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+    '| set | db | scenario | body B | req/s | ×base | p50 ms | ×base | p99 ms | ×base | CPU µs/req | ×base | non-2xx | peak RSS MB | base req/s (slices) | base RSS MB |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   for (const run of runs) {
     for (const s of run.scenarios) {
       const failed = s.service.non2xx + s.service.errors + s.service.timeouts
       lines.push(`| ${run.dataset} | ${run.dialect} | ${s.name} | ${s.bodyBytes} | ${fixed(s.service.requestsPerSecond)} | ` +
         `${ratio(s.ratios.requestsPerSecond)} | ${fixed(s.service.latencyP50Ms, 1)} | ${ratio(s.ratios.latencyP50)} | ` +
-        `${fixed(s.service.latencyP99Ms, 1)} | ${ratio(s.ratios.latencyP99)} | ${failed === 0 ? '0' : `**${failed}**`} | ` +
+        `${fixed(s.service.latencyP99Ms, 1)} | ${ratio(s.ratios.latencyP99)} | ${fixed(s.service.cpuMicrosPerRequest)} | ${ratio(s.ratios.cpuPerRequest)} | ` +
+        `${failed === 0 ? '0' : `**${failed}**`} | ` +
         `${mb(s.service.peakRssKb)} | ${fixed(s.baseline.requestsPerSecond)} (${fixed(s.baseline.sliceRequestsPerSecond.min)}–${fixed(s.baseline.sliceRequestsPerSecond.max)}) | ` +
         `${mb(s.baseline.peakRssKb)} |`)
     }

@@ -94,6 +94,20 @@ function statusKb (pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 export const rssKb = (pid: number) => statusKb(pid, 'VmRSS')
+
+/** CPU time the process has used, user and system, in clock ticks (1/100 s on Linux). */
+function cpuTicks (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return Number(fields[11]) + Number(fields[12])
+}
+const MICROS_PER_TICK = 10_000
+
+/** The server's own CPU time spent while `work` runs, in microseconds. */
+export async function cpuMicrosDuring<T> (pid: number, work: () => Promise<T>): Promise<{ result: T, cpuMicros: number }> {
+  const before = cpuTicks(pid)
+  const result = await work()
+  return { result, cpuMicros: (cpuTicks(pid) - before) * MICROS_PER_TICK }
+}
 export const peakRssKb = (pid: number) => statusKb(pid, 'VmHWM')
 
 /** VmHWM is the peak over the process's life: a scenario's own peak needs sampling. */
