@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { projectRoot } from './project-root.js'
 
-/** The package version, read once; the same relative path works from src/ and from dist/. */
-export const serviceVersion: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+/** The package version, read once. */
+export const serviceVersion: string = JSON.parse(readFileSync(new URL('package.json', projectRoot), 'utf8')).version

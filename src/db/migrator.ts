@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
+import { projectRoot } from '../project-root.js'
 import type { DialectName } from './database.js'
 
-const migrationsRoot = new URL('../../migrations/', import.meta.url)
+const migrationsRoot = new URL('migrations/', projectRoot)
 const migrationFile = /^(\d{4})\.do\.([a-z0-9-_]+)\.sql$/
 
 /**
