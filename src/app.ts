@@ -7,6 +7,7 @@ import { parsePhpQuery } from './domain/php-query.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorsPlugin from './plugins/errors.js'
+import gracefulClosePlugin from './plugins/graceful-close.js'
 import limitsPlugin, { serverLimits } from './plugins/limits.js'
 import listQueryPlugin from './plugins/list-query.js'
 import modelBindingPlugin from './plugins/model-binding.js'
@@ -65,6 +66,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(errorsPlugin)
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins })
   await app.register(limitsPlugin, { maxConnections: config.maxConnections })
+  await app.register(gracefulClosePlugin)
   await app.register(requestInputPlugin)
   await app.register(authPlugin, { cacheTtlSeconds: config.tokenCacheTtlSeconds })
   await app.register(modelBindingPlugin)
