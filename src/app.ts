@@ -62,7 +62,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   app.setValidatorCompiler(createValidatorCompiler())
 
-  await app.register(databasePlugin, { database: config.database })
+  await app.register(databasePlugin, { database: config.database, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs })
   await app.register(errorsPlugin)
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins })
   await app.register(limitsPlugin, { maxConnections: config.maxConnections })
