@@ -8,6 +8,7 @@ import answerCachePlugin from './plugins/answer-cache.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorsPlugin from './plugins/errors.js'
+import gracefulClosePlugin from './plugins/graceful-close.js'
 import limitsPlugin, { serverLimits } from './plugins/limits.js'
 import listQueryPlugin from './plugins/list-query.js'
 import modelBindingPlugin from './plugins/model-binding.js'
@@ -62,10 +63,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   app.setValidatorCompiler(createValidatorCompiler())
 
-  await app.register(databasePlugin, { database: config.database })
+  await app.register(databasePlugin, { database: config.database, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs })
   await app.register(errorsPlugin)
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins })
   await app.register(limitsPlugin, { maxConnections: config.maxConnections })
+  await app.register(gracefulClosePlugin)
   await app.register(requestInputPlugin)
   await app.register(authPlugin, { cacheTtlSeconds: config.tokenCacheTtlSeconds })
   await app.register(modelBindingPlugin)

@@ -10,6 +10,8 @@ export interface Config {
   readonly port: number
   readonly host: string
   readonly database: DatabaseConfig
+  /** Milliseconds a SQLite write waits for another process's lock before it is retried. */
+  readonly sqliteBusyTimeoutMs: number
   readonly logLevel: LogLevel
   /** Which proxies' `X-Forwarded-*` headers to honour: none, all, a hop count, or addresses and CIDR ranges. */
   readonly trustProxy: boolean | number | readonly string[]
@@ -43,6 +45,11 @@ export const settings: readonly Setting[] = [
     name: 'DATABASE_URL',
     default: 'data/customer-services.sqlite',
     description: '`postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path (a `file:` prefix is allowed; `:memory:` keeps it in memory). Relative paths start from the working directory.'
+  },
+  {
+    name: 'SQLITE_BUSY_TIMEOUT',
+    default: '5000',
+    description: 'Milliseconds (0–60000) a SQLite write waits while another process writes; a write in a transaction (a sync, a create, a delete) is then tried again, 5 times in all, and a request still blocked answers 503.'
   },
   { name: 'LOG_LEVEL', default: 'info', description: 'One of fatal, error, warn, info, debug, trace, silent.' },
   {
@@ -149,6 +156,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     port: integerIn('PORT', valueOf(env, 'PORT'), 1, 65535),
     host: valueOf(env, 'HOST'),
     database: Object.freeze(parseDatabaseUrl(valueOf(env, 'DATABASE_URL'))),
+    sqliteBusyTimeoutMs: integerIn('SQLITE_BUSY_TIMEOUT', valueOf(env, 'SQLITE_BUSY_TIMEOUT'), 0, 60_000),
     logLevel,
     trustProxy: parseTrustProxy(valueOf(env, 'TRUST_PROXY')),
     tokenTtlSeconds: integerIn('TOKEN_TTL', valueOf(env, 'TOKEN_TTL'), 60, 10 * 365 * 24 * 3600),

@@ -17,6 +17,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     port: 3000,
     host: '0.0.0.0',
     database: { dialect: 'sqlite', filename: resolve(process.cwd(), 'data/customer-services.sqlite') },
+    sqliteBusyTimeoutMs: 5000,
     logLevel: 'info',
     trustProxy: false,
     tokenTtlSeconds: 2592000,
@@ -29,7 +30,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
 })
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
-  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
+  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'SQLITE_BUSY_TIMEOUT', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
     'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
   t.same(loadConfig(defaults), loadConfig({}))
@@ -46,6 +47,14 @@ t.test('TOKEN_CACHE_TTL takes 0 to 60 seconds', async (t) => {
   t.equal(loadConfig({ TOKEN_CACHE_TTL: '60' }).tokenCacheTtlSeconds, 60)
   for (const ttl of ['61', '-1', 'soon']) {
     t.throws(() => loadConfig({ TOKEN_CACHE_TTL: ttl }), { message: `TOKEN_CACHE_TTL must be a whole number from 0 to 60, got "${ttl}"` })
+  }
+})
+
+t.test('SQLITE_BUSY_TIMEOUT takes 0 to 60000 milliseconds', async (t) => {
+  t.equal(loadConfig({ SQLITE_BUSY_TIMEOUT: '0' }).sqliteBusyTimeoutMs, 0)
+  t.equal(loadConfig({ SQLITE_BUSY_TIMEOUT: '60000' }).sqliteBusyTimeoutMs, 60000)
+  for (const timeout of ['60001', '-1', '5s']) {
+    t.throws(() => loadConfig({ SQLITE_BUSY_TIMEOUT: timeout }), { message: `SQLITE_BUSY_TIMEOUT must be a whole number from 0 to 60000, got "${timeout}"` })
   }
 })
 

@@ -11,7 +11,8 @@ export class UsageError extends Error {}
 export async function runCommand (work: (database: Database, applied: string[]) => Promise<string>): Promise<void> {
   let database: Database | undefined
   try {
-    database = createDatabase(loadConfig().database)
+    const config = loadConfig()
+    database = createDatabase(config.database, { sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs })
     const { results = [] } = await migrateToLatest(database.db, database.dialect)
     const applied = results.filter((result) => result.status === 'Success').map((result) => result.migrationName)
     process.stdout.write(`${await work(database, applied)}\n`)

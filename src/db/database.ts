@@ -28,6 +28,13 @@ export interface Database {
   readonly changeMark: (() => string) | null
 }
 
+export interface DatabaseOptions {
+  /** How long a SQLite write waits for another process's lock before it fails with SQLITE_BUSY. */
+  readonly sqliteBusyTimeoutMs?: number
+  /** Told when PostgreSQL drops a connection (a restart, an administrator); the pool replaces it. */
+  readonly onConnectionLost?: (error: Error) => void
+}
+
 /**
  * Every SQLite transaction here writes, so it takes the write lock when it begins:
  * a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
@@ -69,12 +76,12 @@ function withStatementCache (database: SQLite.Database, capacity = 500) {
   }
 }
 
-function openSqlite (filename: string): SQLite.Database {
+function openSqlite (filename: string, busyTimeoutMs: number): SQLite.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
   const database = new SQLite(filename)
   database.pragma('journal_mode = WAL')
   database.pragma('foreign_keys = ON')
-  database.pragma('busy_timeout = 5000')
+  database.pragma(`busy_timeout = ${busyTimeoutMs}`)
   database.pragma('synchronous = NORMAL')
   return database
 }
@@ -92,14 +99,17 @@ function sqliteChangeMark (database: SQLite.Database): () => string {
   }
 }
 
-export function createDatabase (config: DatabaseConfig): Database {
+export function createDatabase (config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   if (config.dialect === 'sqlite') {
-    const database = openSqlite(config.filename)
+    const database = openSqlite(config.filename, options.sqliteBusyTimeoutMs ?? 5000)
     const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) })
     return { db: new Kysely<DB>({ dialect }), dialect: 'sqlite', changeMark: sqliteChangeMark(database) }
   }
   const pool = new pg.Pool({ connectionString: config.connectionString, max: 10 })
-  // An idle client losing its server (a restart) must not take the process down.
+  // A client whose connection dies emits 'error', and an unheard 'error' would end the process.
+  // The pool discards an idle one (and re-emits the error); a checked-out one fails its query
+  // and is discarded when released.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)))
   return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', changeMark: null }
 }

@@ -9,3 +9,28 @@ export function isTransient (error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY'
 }
+
+/** Socket errors of a connection to PostgreSQL that cannot be made or was lost. */
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+
+/**
+ * PostgreSQL's SQLSTATEs for a server that is going away, starting or full: class 08
+ * (connection exception), 57P01–57P03 (administrator or crash shutdown, cannot connect now)
+ * and 53300 (too many connections).
+ */
+const postgresUnavailable = /^(08...|57P0[123]|53300)$/
+
+/** What `pg` and its pool throw, without a code, when a connection ends or cannot be had. */
+const poolMessages = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/
+
+/**
+ * The database cannot be reached, is shutting down, or (SQLite) stayed locked by another
+ * process through every retry: the request may succeed later, so it answers 503.
+ */
+export function isUnavailable (error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown, message?: unknown }
+  if (typeof code === 'string') {
+    return networkCodes.has(code) || postgresUnavailable.test(code) || code.startsWith('SQLITE_BUSY')
+  }
+  return typeof message === 'string' && poolMessages.test(message)
+}

@@ -12,8 +12,11 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ database: DatabaseConfig }>(async (app, options) => {
-  const { db, dialect, changeMark } = createDatabase(options.database)
+export default fp<{ database: DatabaseConfig, sqliteBusyTimeoutMs: number }>(async (app, options) => {
+  const { db, dialect, changeMark } = createDatabase(options.database, {
+    sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs,
+    onConnectionLost: (error) => app.log.warn({ err: error }, 'database connection lost')
+  })
   app.decorate('db', db)
   app.decorate('dialect', dialect)
   app.decorate('changeMark', changeMark)

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import type { FastifyError } from 'fastify'
 import type { ErrorObject } from 'ajv'
+import { isUnavailable } from '../db/errors.js'
 import { laravelErrorBag, summarizeErrors } from '../domain/validation-messages.js'
 import { ServiceInUseError, ValidationFailedError } from '../http-errors.js'
 
@@ -22,7 +23,8 @@ function routePath (url: string): string {
 
 /**
  * Answers every error with the contract's JSON: Laravel's 422 for validation, 404 and
- * 405 for routes, the message of any client error, and "Server Error" for the rest.
+ * 405 for routes, the message of any client error, 503 while the database cannot be
+ * reached, and "Server Error" for the rest.
  */
 export default fp(async (app) => {
   // A second router that knows every route's path, to tell "no such route" from "wrong method".
@@ -63,6 +65,10 @@ export default fp(async (app) => {
     }
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return reply.code(400).send({ message: `The request body is not valid JSON: ${error.message}` })
+    }
+    if (isUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable')
+      return reply.code(503).send({ message: 'Service Unavailable' })
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {

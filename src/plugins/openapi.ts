@@ -21,7 +21,10 @@ unknown route or method, then 401, then a missing record (404), then validation 
 
 **Limits.** A body over 1 MiB is a 413, a URL over 8 KiB a 414, request headers over 16 KiB a 431,
 and a request not fully sent within the server's timeout (30 seconds by default) a 408; each answers
-\`{"message": ...}\` and the last two close the connection.`
+\`{"message": ...}\` and the last two close the connection.
+
+**Unavailable.** While the database cannot be reached, or a request arrives as the server shuts
+down, the answer is a 503 \`{"message": "Service Unavailable"}\`: try again later (a sync may always be repeated).`
 
 /** Methods whose requests may carry a body, and so meet the body limit. */
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -33,12 +36,13 @@ const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 export default fp<{ version: string }>(async (app, options) => {
   for (const schema of sharedSchemas) app.addSchema(schema)
 
-  // Any operation can fail unexpectedly or meet the request limits; the spec says how that looks.
+  // Any operation can fail unexpectedly, meet the request limits, find the database unreachable or
+  // arrive while the server shuts down; the spec says how that looks.
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined
     if (response === undefined) return
     const carriesBody = [route.method].flat().some((method) => bodyMethods.has(method.toUpperCase()))
-    const limits: Array<413 | 414 | 500> = carriesBody ? [413, 414, 500] : [414, 500]
+    const limits: Array<413 | 414 | 500 | 503> = carriesBody ? [413, 414, 500, 503] : [414, 500, 503]
     const statuses = limits.filter((status) => response[status] === undefined)
     if (statuses.length > 0) {
       route.schema = { ...route.schema, response: { ...response, ...errorResponses(...statuses) } }

@@ -106,7 +106,8 @@ const errorDescriptions = {
   414: 'The request URL is longer than 8 KiB, or one of its path segments longer than 200 characters.',
   415: 'The body is neither JSON nor form-encoded.',
   422: 'Validation failed: the first message, and each failing field\'s messages, as Laravel writes them.',
-  500: 'An unexpected failure: `{"message": "Server Error"}`, with no detail.'
+  500: 'An unexpected failure: `{"message": "Server Error"}`, with no detail.',
+  503: 'The database cannot be reached (or stayed locked), or the server is shutting down: `{"message": "Service Unavailable"}`. Try again later.'
 } as const
 
 /** Error answers a route can give, each a reference to the shared error shape. */

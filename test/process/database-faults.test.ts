@@ -1,0 +1,49 @@
+import t from 'tap'
+import { postgresBinaries, throwawayCluster } from '../helpers/postgres-cluster.js'
+import { eventually, httpClient, loginOver, startServer } from '../helpers/server-process.js'
+
+const bin = postgresBinaries()
+
+t.test('postgres: while the database is down the service answers 503 without details, and recovers by itself when it is back', {
+  skip: bin === undefined && 'no PostgreSQL server binaries (initdb) on this machine'
+}, async (t) => {
+  const cluster = await throwawayCluster(t, bin as string)
+  await cluster.start()
+  // Every request asks the database for its token, so every route meets the outage.
+  const server = await startServer(t, { DATABASE_URL: cluster.url, TOKEN_CACHE_TTL: '0' })
+  const api = httpClient(server.url, await loginOver(server.url, cluster.url))
+  const voip = (await api('POST', '/api/v1/customer-services', { key: 'voip', name: 'VoIP' })).body.id
+  const support = (await api('POST', '/api/v1/customer-services', { key: 'support', name: 'Support' })).body.id
+  const customer = (await api('POST', '/api/v1/customers', { name: 'ACME' })).body.id
+  const sync = (services: number[]) => api('POST', `/api/v1/customers/${customer}/services`, { services })
+  t.equal((await sync([voip])).status, 201)
+  const ready = () => fetch(`${server.url}/health/ready`)
+
+  await cluster.stop()
+  const notReady = await ready()
+  t.same([notReady.status, await notReady.json()], [503, { message: 'The database is unavailable.', status: 'unavailable' }])
+  const answers = [
+    await sync([voip, support]),
+    await api('GET', `/api/v1/customers/${customer}/services`),
+    await api('GET', '/api/v1/customer-services'),
+    await api('POST', '/api/login', { email: 'ops@example.com', password: 'correct-horse-42' })
+  ]
+  t.same(answers, answers.map(() => ({ status: 503, body: { message: 'Service Unavailable' } })),
+    'each route answers 503 with a message only: no stack, no SQL, no driver error')
+  t.equal((await fetch(`${server.url}/health/live`)).status, 200, 'the process lives on')
+
+  await cluster.start()
+  await eventually('the service is ready again', async () => (await ready()).status === 200)
+  t.same((await sync([voip, support])).body.attached, [support], 'writes work again, without a restart')
+
+  // A restart drops the connections the pool holds; the pool replaces them.
+  await cluster.restart()
+  await eventually('the service is ready after the restart', async () => (await ready()).status === 200)
+  t.same((await sync([support])).body.detached, [voip])
+  const listed = await api('GET', `/api/v1/customers/${customer}/services`)
+  t.same(listed.body.data.map((service: { id: number }) => service.id), [support])
+
+  t.equal(server.child.exitCode, null, 'the same process served throughout')
+  t.match(server.stdout(), /database connection lost/, 'the lost connections were logged')
+  t.match(server.stdout(), /database unavailable/, 'and so were the refused requests')
+})
