@@ -10,6 +10,7 @@ import databasePlugin from './plugins/database.js'
 import errorsPlugin from './plugins/errors.js'
 import limitsPlugin, { serverLimits } from './plugins/limits.js'
 import listQueryPlugin from './plugins/list-query.js'
+import metricsPlugin from './plugins/metrics.js'
 import modelBindingPlugin from './plugins/model-binding.js'
 import openapiPlugin from './plugins/openapi.js'
 import requestInputPlugin from './plugins/request-input.js'
@@ -64,6 +65,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   await app.register(databasePlugin, { database: config.database })
   await app.register(errorsPlugin)
+  await app.register(metricsPlugin, { token: config.metricsToken })
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins })
   await app.register(limitsPlugin, { maxConnections: config.maxConnections })
   await app.register(requestInputPlugin)

@@ -17,6 +17,17 @@ import type { DB } from './tables.js'
 
 export type DialectName = DatabaseConfig['dialect']
 
+/** How the process's database connections are used, for the metrics. */
+export interface ConnectionUse {
+  /** Connections the process may hold: the pool's size on PostgreSQL, the single handle of SQLite. */
+  readonly max: number
+  readonly open: number
+  /** PostgreSQL: open connections no query holds. SQLite has no pool to be idle in. */
+  readonly idle?: number
+  /** PostgreSQL: queries waiting for a connection. */
+  readonly waiting?: number
+}
+
 export interface Database {
   readonly db: Kysely<DB>
   readonly dialect: DialectName
@@ -26,7 +37,10 @@ export interface Database {
    * it may count the writes of a transaction still open; it never misses one.
    */
   readonly changeMark: (() => string) | null
+  readonly connectionUse: () => ConnectionUse
 }
+
+const POSTGRES_POOL_SIZE = 10
 
 /**
  * Every SQLite transaction here writes, so it takes the write lock when it begins:
@@ -96,10 +110,20 @@ export function createDatabase (config: DatabaseConfig): Database {
   if (config.dialect === 'sqlite') {
     const database = openSqlite(config.filename)
     const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) })
-    return { db: new Kysely<DB>({ dialect }), dialect: 'sqlite', changeMark: sqliteChangeMark(database) }
+    return {
+      db: new Kysely<DB>({ dialect }),
+      dialect: 'sqlite',
+      changeMark: sqliteChangeMark(database),
+      connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 })
+    }
   }
-  const pool = new pg.Pool({ connectionString: config.connectionString, max: 10 })
+  const pool = new pg.Pool({ connectionString: config.connectionString, max: POSTGRES_POOL_SIZE })
   // An idle client losing its server (a restart) must not take the process down.
   pool.on('error', () => {})
-  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', changeMark: null }
+  return {
+    db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+    dialect: 'postgres',
+    changeMark: null,
+    connectionUse: () => ({ max: POSTGRES_POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
+  }
 }
