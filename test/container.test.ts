@@ -155,6 +155,10 @@ t.test('the runtime stage, rebuilt as processes with production dependencies onl
   const install = argumentsOf(dependencyStage as Stage, 'RUN').find((command) => command.startsWith('npm ci')) as string
   const installed = await run([...install.split(/\s+/), '--prefer-offline'], { cwd: app, env: containerEnv })
   t.equal(installed.code, 0, `${install} succeeds`, { output: installed.output })
+  const { devDependencies } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+  const devInstalled = await Promise.all(Object.keys(devDependencies).map(async (name) =>
+    await stat(join(app, 'node_modules', name)).then(() => name, () => undefined)))
+  t.same(devInstalled.filter(Boolean), [], 'no dev dependency is installed')
 
   const port = String(await freePort())
   const env = { ...containerEnv, NODE_ENV: 'production', PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'warn' }
