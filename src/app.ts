@@ -11,6 +11,7 @@ import errorsPlugin from './plugins/errors.js'
 import gracefulClosePlugin from './plugins/graceful-close.js'
 import limitsPlugin, { serverLimits } from './plugins/limits.js'
 import listQueryPlugin from './plugins/list-query.js'
+import metricsPlugin from './plugins/metrics.js'
 import modelBindingPlugin from './plugins/model-binding.js'
 import openapiPlugin from './plugins/openapi.js'
 import requestInputPlugin from './plugins/request-input.js'
@@ -65,6 +66,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   await app.register(databasePlugin, { database: config.database, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs })
   await app.register(errorsPlugin)
+  await app.register(metricsPlugin, { token: config.metricsToken })
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins })
   await app.register(limitsPlugin, { maxConnections: config.maxConnections })
   await app.register(gracefulClosePlugin)

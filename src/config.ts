@@ -27,6 +27,8 @@ export interface Config {
   readonly maxConnections: number
   /** Browser origins allowed to call the API (CORS); empty sends no CORS headers at all. */
   readonly corsOrigins: readonly string[]
+  /** The bearer secret that `/metrics` asks for; empty turns metrics off. */
+  readonly metricsToken: string
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +84,11 @@ export const settings: readonly Setting[] = [
     name: 'CORS_ORIGINS',
     default: '',
     description: 'Comma-separated browser origins allowed to call the API, such as `https://admin.example.com`, or `*` for any; empty sends no CORS headers at all.'
+  },
+  {
+    name: 'METRICS_TOKEN',
+    default: '',
+    description: 'Turns on `GET /metrics` (Prometheus format), which then asks for `Authorization: Bearer <METRICS_TOKEN>`: at least 16 characters, no spaces (`openssl rand -hex 32` makes one). Empty: no metrics are collected and `/metrics` is a 404.'
   }
 ]
 
@@ -141,6 +148,16 @@ function parseCorsOrigins (text: string): readonly string[] {
   return Object.freeze(origins)
 }
 
+const MIN_METRICS_TOKEN_LENGTH = 16
+
+/** Printable ASCII without spaces, so it travels in a header as it is; never echoed back. */
+function parseMetricsToken (text: string): string {
+  if (text !== '' && (text.length < MIN_METRICS_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(text))) {
+    throw new ConfigError(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} printable characters without spaces, got ${text.length} characters`)
+  }
+  return text
+}
+
 /** Hides the password of a connection URL, for messages and logs. */
 export function redactUrl (url: string): string {
   // Up to the last `@`: a password may hold an unencoded `@` or `/`. Hiding too much is harmless.
@@ -164,6 +181,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutSeconds: integerIn('REQUEST_TIMEOUT', valueOf(env, 'REQUEST_TIMEOUT'), 1, 3600),
     keepAliveTimeoutSeconds: integerIn('KEEP_ALIVE_TIMEOUT', valueOf(env, 'KEEP_ALIVE_TIMEOUT'), 1, 3600),
     maxConnections: integerIn('MAX_CONNECTIONS', valueOf(env, 'MAX_CONNECTIONS'), 1, 1_000_000),
-    corsOrigins: parseCorsOrigins(valueOf(env, 'CORS_ORIGINS'))
+    corsOrigins: parseCorsOrigins(valueOf(env, 'CORS_ORIGINS')),
+    metricsToken: parseMetricsToken(valueOf(env, 'METRICS_TOKEN'))
   })
 }

@@ -25,13 +25,14 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     requestTimeoutSeconds: 30,
     keepAliveTimeoutSeconds: 72,
     maxConnections: 1000,
-    corsOrigins: []
+    corsOrigins: [],
+    metricsToken: ''
   })
 })
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
   t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'SQLITE_BUSY_TIMEOUT', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
-    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS'])
+    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS', 'METRICS_TOKEN'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
   t.same(loadConfig(defaults), loadConfig({}))
 })
@@ -222,4 +223,15 @@ t.test('a CORS_ORIGINS entry that is not an origin is a ConfigError naming it', 
       `CORS_ORIGINS must be \`*\` or a comma-separated list of origins such as https://admin.example.com (no path, no trailing slash), got "${origin}"`)
   }
   t.match(configErrorOf(() => loadConfig({ CORS_ORIGINS: '*,https://admin.example.com' })).message, 'got "*"')
+})
+
+t.test('METRICS_TOKEN is empty (metrics off) or a secret of at least 16 printable characters', async (t) => {
+  t.equal(loadConfig({ METRICS_TOKEN: ' ' }).metricsToken, '')
+  t.equal(loadConfig({ METRICS_TOKEN: ' 0123456789abcdef ' }).metricsToken, '0123456789abcdef')
+  t.equal(loadConfig({ METRICS_TOKEN: 'a+b/c=d_e-f.g~h!i' }).metricsToken, 'a+b/c=d_e-f.g~h!i')
+  for (const [token, length] of [['short-secret', 12], ['0123456789 abcdef', 17], ['0123456789abcdef\u00e9', 17]] as const) {
+    const error = configErrorOf(() => loadConfig({ METRICS_TOKEN: token }))
+    t.equal(error.message, `METRICS_TOKEN must be at least 16 printable characters without spaces, got ${length} characters`)
+    t.notMatch(error.message, token, 'the secret is not echoed')
+  }
 })

@@ -17,6 +17,17 @@ import type { DB } from './tables.js'
 
 export type DialectName = DatabaseConfig['dialect']
 
+/** How the process's database connections are used, for the metrics. */
+export interface ConnectionUse {
+  /** Connections the process may hold: the pool's size on PostgreSQL, the single handle of SQLite. */
+  readonly max: number
+  readonly open: number
+  /** PostgreSQL: open connections no query holds. SQLite has no pool to be idle in. */
+  readonly idle?: number
+  /** PostgreSQL: queries waiting for a connection. */
+  readonly waiting?: number
+}
+
 export interface Database {
   readonly db: Kysely<DB>
   readonly dialect: DialectName
@@ -26,7 +37,10 @@ export interface Database {
    * it may count the writes of a transaction still open; it never misses one.
    */
   readonly changeMark: (() => string) | null
+  readonly connectionUse: () => ConnectionUse
 }
+
+const POSTGRES_POOL_SIZE = 10
 
 export interface DatabaseOptions {
   /** How long a SQLite write waits for another process's lock before it fails with SQLITE_BUSY. */
@@ -103,13 +117,23 @@ export function createDatabase (config: DatabaseConfig, options: DatabaseOptions
   if (config.dialect === 'sqlite') {
     const database = openSqlite(config.filename, options.sqliteBusyTimeoutMs ?? 5000)
     const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) })
-    return { db: new Kysely<DB>({ dialect }), dialect: 'sqlite', changeMark: sqliteChangeMark(database) }
+    return {
+      db: new Kysely<DB>({ dialect }),
+      dialect: 'sqlite',
+      changeMark: sqliteChangeMark(database),
+      connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 })
+    }
   }
-  const pool = new pg.Pool({ connectionString: config.connectionString, max: 10 })
+  const pool = new pg.Pool({ connectionString: config.connectionString, max: POSTGRES_POOL_SIZE })
   // A client whose connection dies emits 'error', and an unheard 'error' would end the process.
   // The pool discards an idle one (and re-emits the error); a checked-out one fails its query
   // and is discarded when released.
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)))
-  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', changeMark: null }
+  return {
+    db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+    dialect: 'postgres',
+    changeMark: null,
+    connectionUse: () => ({ max: POSTGRES_POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
+  }
 }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
-import { createDatabase, type DialectName } from '../db/database.js'
+import { createDatabase, type ConnectionUse, type DialectName } from '../db/database.js'
 import type { DB } from '../db/tables.js'
 
 declare module 'fastify' {
@@ -9,16 +9,18 @@ declare module 'fastify' {
     db: Kysely<DB>
     dialect: DialectName
     changeMark: (() => string) | null
+    connectionUse: () => ConnectionUse
   }
 }
 
 export default fp<{ database: DatabaseConfig, sqliteBusyTimeoutMs: number }>(async (app, options) => {
-  const { db, dialect, changeMark } = createDatabase(options.database, {
+  const { db, dialect, changeMark, connectionUse } = createDatabase(options.database, {
     sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs,
     onConnectionLost: (error) => app.log.warn({ err: error }, 'database connection lost')
   })
   app.decorate('db', db)
   app.decorate('dialect', dialect)
   app.decorate('changeMark', changeMark)
+  app.decorate('connectionUse', connectionUse)
   app.addHook('onClose', async () => { await db.destroy() })
 }, { name: 'database' })

@@ -45,6 +45,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const outcome = await syncServices(app.db, app.dialect, request.params.customer, desired)
     if (outcome.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)
     if (outcome.status === 'unknown_services') throw new ValidationFailedError(unknownServiceErrors(outcome.serviceIds, fieldOf))
+    app.metrics.recordSync(outcome)
     return reply.code(201).send({
       message: 'Services synced successfully.',
       attached: outcome.attached,
