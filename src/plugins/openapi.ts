@@ -33,12 +33,13 @@ const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 export default fp<{ version: string }>(async (app, options) => {
   for (const schema of sharedSchemas) app.addSchema(schema)
 
-  // Any operation can fail unexpectedly or meet the request limits; the spec says how that looks.
+  // Any operation can fail unexpectedly or meet the request limits, and any that may carry a body
+  // (even one that reads none, such as a DELETE) can be sent a malformed or unsupported one.
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined
     if (response === undefined) return
     const carriesBody = [route.method].flat().some((method) => bodyMethods.has(method.toUpperCase()))
-    const limits: Array<413 | 414 | 500> = carriesBody ? [413, 414, 500] : [414, 500]
+    const limits: Array<400 | 413 | 414 | 415 | 500> = carriesBody ? [400, 413, 414, 415, 500] : [414, 500]
     const statuses = limits.filter((status) => response[status] === undefined)
     if (statuses.length > 0) {
       route.schema = { ...route.schema, response: { ...response, ...errorResponses(...statuses) } }
