@@ -31,6 +31,15 @@ for (const dialect of testDialects()) {
       t.equal(withHeader.statusCode, 200)
     })
 
+    t.test('a login body that is JSON but not an object is a 400, even with credentials in the query', async (t) => {
+      const query = `email=ops%40example.com&password=${encodeURIComponent(testPassword)}`
+      for (const payload of ['""', '"  "', '[]', '[1]', '"text"', '42']) {
+        const response = await app.inject({ method: 'POST', url: `/api/login?${query}`, headers: { 'content-type': 'application/json' }, payload })
+        t.equal(response.statusCode, 400, payload)
+        t.same(response.json(), { message: 'The request body must be a JSON object.' })
+      }
+    })
+
     t.test('wrong credentials are a 401, whether or not the email exists', async (t) => {
       for (const payload of [{ email: 'ops@example.com', password: 'wrong-password' }, { email: 'nobody@example.com', password: testPassword }]) {
         const response = await app.inject({ method: 'POST', url: '/api/login', payload })
