@@ -1,10 +1,10 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
-import { redactUrlSecrets } from './domain/log-redaction.js'
 import { parsePhpQuery } from './domain/php-query.js'
 import answerCachePlugin from './plugins/answer-cache.js'
+import { loggerOptions, RequestLogController, requestIdFor } from './logging.js'
 import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorsPlugin from './plugins/errors.js'
@@ -14,6 +14,7 @@ import listQueryPlugin from './plugins/list-query.js'
 import metricsPlugin from './plugins/metrics.js'
 import modelBindingPlugin from './plugins/model-binding.js'
 import openapiPlugin from './plugins/openapi.js'
+import requestIdPlugin from './plugins/request-id.js'
 import requestInputPlugin from './plugins/request-input.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
 import authRoutes from './routes/auth.js'
@@ -38,19 +39,9 @@ export interface BuildOptions {
 /** One Fastify instance, with the same options in tests and in production. */
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-      serializers: {
-        req: (request: FastifyRequest) => ({
-          method: request.method,
-          url: redactUrlSecrets(request.url),
-          host: request.host,
-          remoteAddress: request.ip
-        })
-      },
-      ...(options.logStream !== undefined && { stream: options.logStream })
-    },
+    logger: loggerOptions(config.logLevel, options.logStream),
+    logController: new RequestLogController(),
+    genReqId: requestIdFor,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
     ...serverLimits(config),
@@ -64,6 +55,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   app.setValidatorCompiler(createValidatorCompiler())
 
+  await app.register(requestIdPlugin)
   await app.register(databasePlugin, { database: config.database, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs })
   await app.register(errorsPlugin)
   await app.register(metricsPlugin, { token: config.metricsToken })

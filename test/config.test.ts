@@ -37,6 +37,47 @@ t.test('the defaults are the ones the settings table documents', async (t) => {
   t.same(loadConfig(defaults), loadConfig({}))
 })
 
+t.test('loadConfig reads exactly the documented variables', async (t) => {
+  const read = new Set<string>()
+  const recording = new Proxy({}, {
+    get: (_target, name) => {
+      if (typeof name === 'string') read.add(name)
+      return undefined
+    }
+  })
+  loadConfig(recording)
+  t.same([...read].sort(), settings.map((setting) => setting.name).sort())
+})
+
+t.test('every documented variable changes the configuration', async (t) => {
+  // A value other than the default for each setting; a new setting needs one here.
+  const samples: Record<string, string> = {
+    PORT: '8080',
+    HOST: '127.0.0.1',
+    DATABASE_URL: ':memory:',
+    LOG_LEVEL: 'debug',
+    TRUST_PROXY: 'true',
+    TOKEN_TTL: '3600',
+    TOKEN_CACHE_TTL: '0',
+    REQUEST_TIMEOUT: '10',
+    KEEP_ALIVE_TIMEOUT: '5',
+    MAX_CONNECTIONS: '10',
+    CORS_ORIGINS: 'https://admin.example.com',
+    SQLITE_BUSY_TIMEOUT: '250',
+    METRICS_TOKEN: 'a-scraper-secret-of-32-characters'
+  }
+  const defaults = loadConfig({})
+  for (const { name, default: documented } of settings) {
+    const sample = samples[name]
+    if (sample === undefined) {
+      t.fail(`no sample value for ${name}`)
+      continue
+    }
+    t.not(sample, documented, `${name}: the sample is not the default`)
+    t.notSame(loadConfig({ [name]: sample }), defaults, `${name} has an effect`)
+  }
+})
+
 t.test('the configuration is frozen, its database too', async (t) => {
   const config = loadConfig({})
   t.ok(Object.isFrozen(config))

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises'
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import { projectRoot } from '../project-root.js'
 import type { DialectName } from './database.js'
 
@@ -22,6 +22,17 @@ export async function migrationNames (dialect: DialectName): Promise<string[]> {
   return files.filter((file) => migrationFile.test(file)).sort()
 }
 
+/** A migration's name as the database records it: its file name without `.sql`. */
+const migrationStem = (file: string) => file.replace(/\.sql$/, '')
+
+/** The database records migrations this code does not have: a newer version of the service migrated it. */
+export class DatabaseTooNewError extends Error {
+  constructor (readonly unknownMigrations: readonly string[]) {
+    super(`the database was migrated by a newer version of the service (it has ${unknownMigrations.join(', ')}, ` +
+      'which this version does not); deploy that version or newer')
+  }
+}
+
 class SqlFileMigrationProvider implements MigrationProvider {
   constructor (private readonly dialect: DialectName) {}
 
@@ -29,7 +40,7 @@ class SqlFileMigrationProvider implements MigrationProvider {
     const migrations: Record<string, Migration> = {}
     for (const file of await migrationNames(this.dialect)) {
       const statements = splitStatements(await readFile(new URL(`${this.dialect}/${file}`, migrationsRoot), 'utf8'))
-      migrations[file.replace(/\.sql$/, '')] = {
+      migrations[migrationStem(file)] = {
         up: async (db) => {
           // Kysely runs SQLite migrations outside a transaction: give each file its own.
           if (this.dialect === 'sqlite') {
@@ -50,9 +61,30 @@ export function createMigrator (db: Kysely<any>, dialect: DialectName): Migrator
   return new Migrator({ db, provider: new SqlFileMigrationProvider(dialect) })
 }
 
+/** Migrations the database records that this code does not have; none when it has no record yet. */
+async function unknownMigrations (db: Kysely<any>, dialect: DialectName): Promise<string[]> {
+  let recorded: Array<{ name: string }>
+  try {
+    recorded = await db.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').execute()
+  } catch {
+    return []
+  }
+  const known = new Set((await migrationNames(dialect)).map(migrationStem))
+  return recorded.map((row) => row.name).filter((name) => !known.has(name)).sort()
+}
+
+/**
+ * Applies the pending migrations. On PostgreSQL, Kysely holds an advisory lock meanwhile, so
+ * replicas starting together apply each migration once: the others wait, then find nothing
+ * to do. A database that a newer version has migrated is refused with a DatabaseTooNewError.
+ */
 export async function migrateToLatest (db: Kysely<any>, dialect: DialectName): Promise<MigrationResultSet> {
   const result = await createMigrator(db, dialect).migrateToLatest()
   if (result.error !== undefined) {
+    // Kysely refuses, under its lock, a database recording migrations it does not know (so a
+    // newer replica that migrated a moment ago is caught too), but its message says "corrupted".
+    const unknown = await unknownMigrations(db, dialect)
+    if (unknown.length > 0) throw new DatabaseTooNewError(unknown)
     throw result.error instanceof Error ? result.error : new Error(String(result.error))
   }
   return result

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
+import { REQUEST_ID_HEADER } from '../logging.js'
 
 /** The longest request target (path and query string) answered; longer is a 414. */
 export const MAX_URL_LENGTH = 8 * 1024
@@ -36,7 +37,9 @@ export function clientErrorHandler (error: Error & { code?: string }, socket: So
 }
 
 /** What the router refuses (a path parameter over its length limit, a malformed URL) in the contract's JSON. */
-export function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // No hook runs for these requests: the request id header is set here.
+  reply.header(REQUEST_ID_HEADER, request.id)
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     reply.code(414).send({ message: 'A path segment of the request URL is too long.' })
   } else if (error.code === 'FST_ERR_BAD_URL') {

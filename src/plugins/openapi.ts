@@ -19,12 +19,22 @@ URLs keep the other query parameters.
 An unknown route is a 404 and a known path with another method a 405 with an \`Allow\` header. Precedence:
 unknown route or method, then 401, then a missing record (404), then validation (422).
 
+**Request ids.** Every answer but a 408 or 431 carries \`X-Request-Id\`: the one the request sent, when it is
+1–128 letters, digits or \`._:=+/-\`, or a new UUID. Quote it when reporting a problem; the request's log lines
+carry it.
+
 **Limits.** A body over 1 MiB is a 413, a URL over 8 KiB a 414, request headers over 16 KiB a 431,
 and a request not fully sent within the server's timeout (30 seconds by default) a 408; each answers
 \`{"message": ...}\` and the last two close the connection.
 
 **Unavailable.** While the database cannot be reached, or a request arrives as the server shuts
 down, the answer is a 503 \`{"message": "Service Unavailable"}\`: try again later (a sync may always be repeated).`
+
+/** The parts of an operation object this plugin rewrites. */
+interface Operation {
+  parameters?: Array<Record<string, any>>
+  responses?: Record<string, { headers?: Record<string, unknown> }>
+}
 
 /** Methods whose requests may carry a body, and so meet the body limit. */
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -37,12 +47,13 @@ export default fp<{ version: string }>(async (app, options) => {
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   // Any operation can fail unexpectedly, meet the request limits, find the database unreachable or
-  // arrive while the server shuts down; the spec says how that looks.
+  // arrive while the server shuts down; any that may carry a body (even one that reads none, such
+  // as a DELETE) can be sent a malformed or unsupported one.
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined
     if (response === undefined) return
     const carriesBody = [route.method].flat().some((method) => bodyMethods.has(method.toUpperCase()))
-    const limits: Array<413 | 414 | 500 | 503> = carriesBody ? [413, 414, 500, 503] : [414, 500, 503]
+    const limits: Array<400 | 413 | 414 | 415 | 500 | 503> = carriesBody ? [400, 413, 414, 415, 500, 503] : [414, 500, 503]
     const statuses = limits.filter((status) => response[status] === undefined)
     if (statuses.length > 0) {
       route.schema = { ...route.schema, response: { ...response, ...errorResponses(...statuses) } }
@@ -69,6 +80,14 @@ export default fp<{ version: string }>(async (app, options) => {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `POST /api/login`.' }
+        },
+        headers: {
+          RequestId: {
+            description: 'The request id: the `X-Request-Id` the request sent when it is 1–128 letters, digits or `._:=+/-`, ' +
+              'otherwise a UUID the service made up. Every log line of the request carries it.',
+            schema: { type: 'string', maxLength: 128 },
+            example: '0b9f5b8e-3c1a-4f8e-9a51-2f1f0f6f3f0e'
+          }
         }
       }
     },
@@ -79,14 +98,17 @@ export default fp<{ version: string }>(async (app, options) => {
     transformObject: (document) => {
       if (!('openapiObject' in document)) return document.swaggerObject
       const { openapiObject } = document
-      // Object-valued query parameters are PHP's bracket notation: `filter[name]=value`.
       for (const operations of Object.values(openapiObject.paths ?? {})) {
-        for (const operation of Object.values(operations ?? {})) {
-          for (const parameter of (operation as { parameters?: Array<Record<string, any>> }).parameters ?? []) {
+        for (const operation of Object.values(operations ?? {}) as Operation[]) {
+          // Object-valued query parameters are PHP's bracket notation: `filter[name]=value`.
+          for (const parameter of operation.parameters ?? []) {
             if (parameter.in === 'query' && parameter.schema?.type === 'object') {
               parameter.style = 'deepObject'
               parameter.explode = true
             }
+          }
+          for (const response of Object.values(operation.responses ?? {})) {
+            response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/RequestId' } }
           }
         }
       }

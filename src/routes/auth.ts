@@ -20,8 +20,10 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
       response: { 200: LoginResult, ...errorResponses(401, ...bodyErrorStatuses) }
     },
     preValidation: async (request) => {
-      const body = request.body as Record<string, unknown>
-      if (Object.keys(body).length === 0) request.body = { ...request.query as typeof request.body }
+      // Only a missing body (read as `{}`) falls back to the query; any other non-object stays for validation to refuse.
+      const body: unknown = request.body
+      const isEmptyObject = body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0
+      if (isEmptyObject) request.body = { ...request.query as typeof request.body }
     }
   }, async (request) => {
     const user = await findUserForLogin(app.db, request.body.email)

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises'
+import { sql } from 'kysely'
 import t from 'tap'
 import { createDatabase } from '../../src/db/database.js'
-import { createMigrator, migrateToLatest, migrationNames, splitStatements } from '../../src/db/migrator.js'
+import { createMigrator, DatabaseTooNewError, migrateToLatest, migrationNames, splitStatements } from '../../src/db/migrator.js'
 import { databaseUrlFor, testDialects } from '../helpers/app.js'
 import { parseDatabaseUrl } from '../../src/config.js'
 
@@ -31,6 +32,19 @@ for (const dialect of testDialects()) {
     await migrateToLatest(db, name)
     const counts = await db.selectFrom('row_counts').selectAll().orderBy('table_name').execute()
     t.same(counts.map((row) => [row.table_name, Number(row.row_count)]), [['customer_services', 0], ['customers', 3]])
+  })
+
+  t.test(`${dialect}: a database migrated by a newer version is refused, and left as it is`, async (t) => {
+    const { db, dialect: name } = createDatabase(parseDatabaseUrl(await databaseUrlFor(t, dialect)))
+    t.teardown(() => db.destroy())
+    await migrateToLatest(db, name)
+    await sql`insert into kysely_migration (name, timestamp) values (${'9999.do.from-the-future'}, ${new Date().toISOString()})`.execute(db)
+    await t.rejects(migrateToLatest(db, name), new DatabaseTooNewError(['9999.do.from-the-future']))
+    await t.rejects(migrateToLatest(db, name), {
+      message: 'the database was migrated by a newer version of the service (it has 9999.do.from-the-future, which this version does not); deploy that version or newer'
+    })
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db)
+    t.same(rows.map((row) => row.name).sort(), [...(await migrationNames(dialect)).map((file) => file.replace(/\.sql$/, '')), '9999.do.from-the-future'])
   })
 
   t.test(`${dialect}: migrating twice applies each migration once`, async (t) => {

@@ -68,8 +68,8 @@ export function checkAnswersAgainstSpec (app: FastifyInstance): void {
   const checked = async (options: InjectOptions | string) => {
     const request = typeof options === 'string' ? { url: options } : options
     const response = await inject(request)
-    const url = typeof request.url === 'string' ? request.url : String(request.path ?? '')
-    check(String(request.method ?? 'GET'), url, response)
+    // The URL the app saw: the client resolves dot segments (`/customers/.`) before sending.
+    check(String(request.method ?? 'GET'), response.raw.req.url ?? '/', response)
     return response
   }
   Object.assign(app, { inject: checked })

@@ -31,6 +31,15 @@ for (const dialect of testDialects()) {
       t.equal(withHeader.statusCode, 200)
     })
 
+    t.test('a login body that is JSON but not an object is a 400, even with credentials in the query', async (t) => {
+      const query = `email=ops%40example.com&password=${encodeURIComponent(testPassword)}`
+      for (const payload of ['""', '"  "', '[]', '[1]', '"text"', '42']) {
+        const response = await app.inject({ method: 'POST', url: `/api/login?${query}`, headers: { 'content-type': 'application/json' }, payload })
+        t.equal(response.statusCode, 400, payload)
+        t.same(response.json(), { message: 'The request body must be a JSON object.' })
+      }
+    })
+
     t.test('wrong credentials are a 401, whether or not the email exists', async (t) => {
       for (const payload of [{ email: 'ops@example.com', password: 'wrong-password' }, { email: 'nobody@example.com', password: testPassword }]) {
         const response = await app.inject({ method: 'POST', url: '/api/login', payload })
@@ -109,33 +118,6 @@ for (const dialect of testDialects()) {
     t.ok(Date.now() - started <= 1200, `within the 1 s bound (${Date.now() - started} ms)`)
   })
 }
-
-t.test('no password or token reaches the logs, whichever way the credentials come', async (t) => {
-  const lines: string[] = []
-  const { buildApp } = await import('../../src/app.js')
-  const { loadConfig } = await import('../../src/config.js')
-  const { migrateToLatest } = await import('../../src/db/migrator.js')
-  const app = await buildApp(loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'trace' }), { logStream: { write: (line: string) => { lines.push(line) } } })
-  t.teardown(() => app.close())
-  await migrateToLatest(app.db, app.dialect)
-  const secret = 'Sup3r-secret-passw0rd'
-  await createUser(app.db, { name: 'Ops', email: 'ops@example.com', passwordHash: await hashPassword(secret) })
-  const viaQuery = await app.inject({ method: 'POST', url: `/api/login?email=ops%40example.com&password=${secret}` })
-  const viaBody = await app.inject({ method: 'POST', url: '/api/login', payload: { email: 'ops@example.com', password: secret } })
-  const failed = await app.inject({ method: 'POST', url: `/api/login?email=ops%40example.com&password=${secret}x` })
-  t.equal(viaQuery.statusCode, 200)
-  t.equal(viaBody.statusCode, 200)
-  t.equal(failed.statusCode, 401)
-  const token = viaQuery.json().token
-  await app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: `Bearer ${token}` } })
-  await app.inject({ method: 'GET', url: `/api/v1/customers?token=${token}`, headers: { authorization: `Bearer ${token}` } })
-  const logs = lines.join('')
-  t.ok(lines.length > 5, 'requests were logged')
-  t.match(logs, /password=\[redacted\]/)
-  t.notOk(logs.includes(secret), 'no password')
-  t.notOk(logs.includes(token), 'no token')
-  t.notOk(logs.includes(viaBody.json().token), 'no token')
-})
 
 t.test('readiness is 503 when the database does not answer', async (t) => {
   const app = await buildTestApp(t, 'sqlite')

@@ -63,6 +63,16 @@ for (const dialect of testDialects()) {
       t.equal(proto.statusCode, 400)
     })
 
+    t.test('a body sent where none is read is still refused with a status the spec lists', async (t) => {
+      const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
+      const unsupported = await api({ method: 'DELETE', url: `/api/v1/customers/${customer.id}`, headers: { 'content-type': 'text/html' }, payload: '<p>' })
+      t.equal(unsupported.statusCode, 415)
+      t.type(unsupported.json().message, 'string')
+      const malformed = await api({ method: 'POST', url: '/api/logout', headers: { 'content-type': 'application/json' }, payload: '{' })
+      t.equal(malformed.statusCode, 400)
+      t.equal((await api({ method: 'GET', url: `/api/v1/customers/${customer.id}` })).statusCode, 200, 'nothing was deleted')
+    })
+
     t.test('form-encoded bodies are read with PHP bracket notation', async (t) => {
       const response = await api({ method: 'POST', url: '/api/v1/customers', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=%20Form%20Co%20' })
       t.equal(response.statusCode, 201)
