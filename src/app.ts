@@ -11,6 +11,7 @@ import limitsPlugin, { serverLimits } from './plugins/limits.js'
 import listQueryPlugin from './plugins/list-query.js'
 import modelBindingPlugin from './plugins/model-binding.js'
 import openapiPlugin from './plugins/openapi.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
 import requestInputPlugin from './plugins/request-input.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
 import authRoutes from './routes/auth.js'
@@ -67,6 +68,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(limitsPlugin, { maxConnections: config.maxConnections })
   await app.register(requestInputPlugin)
   await app.register(authPlugin, { cacheTtlSeconds: config.tokenCacheTtlSeconds })
+  await app.register(rateLimitPlugin, {
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    perMinute: config.rateLimitPerMinute,
+    loginPerMinute: config.loginRateLimitPerMinute
+  })
   await app.register(modelBindingPlugin)
   await app.register(listQueryPlugin)
   await app.register(openapiPlugin, { version: serviceVersion })

@@ -24,13 +24,18 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     requestTimeoutSeconds: 30,
     keepAliveTimeoutSeconds: 72,
     maxConnections: 1000,
-    corsOrigins: []
+    corsOrigins: [],
+    redisUrl: null,
+    redisKeyPrefix: 'customer-services:',
+    rateLimitPerMinute: 2000,
+    loginRateLimitPerMinute: 10
   })
 })
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
   t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
-    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS'])
+    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS', 'RATE_LIMIT_PER_MINUTE', 'LOGIN_RATE_LIMIT_PER_MINUTE',
+    'REDIS_URL', 'REDIS_KEY_PREFIX'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
   t.same(loadConfig(defaults), loadConfig({}))
 })
@@ -213,4 +218,31 @@ t.test('a CORS_ORIGINS entry that is not an origin is a ConfigError naming it', 
       `CORS_ORIGINS must be \`*\` or a comma-separated list of origins such as https://admin.example.com (no path, no trailing slash), got "${origin}"`)
   }
   t.match(configErrorOf(() => loadConfig({ CORS_ORIGINS: '*,https://admin.example.com' })).message, 'got "*"')
+})
+
+t.test('RATE_LIMIT_PER_MINUTE and LOGIN_RATE_LIMIT_PER_MINUTE are whole numbers from 1', async (t) => {
+  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '60', LOGIN_RATE_LIMIT_PER_MINUTE: '5' })
+  t.equal(config.rateLimitPerMinute, 60)
+  t.equal(config.loginRateLimitPerMinute, 5)
+  for (const value of ['0', '100000001', 'lots', '1.5']) {
+    t.equal(configErrorOf(() => loadConfig({ RATE_LIMIT_PER_MINUTE: value })).message, `RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000000, got "${value}"`)
+  }
+  t.equal(configErrorOf(() => loadConfig({ LOGIN_RATE_LIMIT_PER_MINUTE: '0' })).message, 'LOGIN_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 1000000, got "0"')
+})
+
+t.test('REDIS_URL takes redis:// and rediss:// URLs; another is a ConfigError that hides the password', async (t) => {
+  t.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redisUrl, 'redis://127.0.0.1:6379/2')
+  t.equal(loadConfig({ REDIS_URL: 'rediss://:s3cret@cache.example:6380' }).redisUrl, 'rediss://:s3cret@cache.example:6380')
+  for (const url of ['http://:s3cret@cache.example', 'redis://:s3cret@', 'cache.example:6379']) {
+    const error = configErrorOf(() => loadConfig({ REDIS_URL: url }))
+    t.match(error.message, /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL with a host, got "/)
+    t.notMatch(error.message, /s3cret/)
+  }
+})
+
+t.test('REDIS_KEY_PREFIX is 1 to 100 printable characters without spaces', async (t) => {
+  t.equal(loadConfig({ REDIS_KEY_PREFIX: 'staging:cs:' }).redisKeyPrefix, 'staging:cs:')
+  for (const prefix of ['with space', 'x'.repeat(101), 'tab\there']) {
+    t.match(configErrorOf(() => loadConfig({ REDIS_KEY_PREFIX: prefix })).message, /^REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces/)
+  }
 })

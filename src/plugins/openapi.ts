@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { errorResponses, sharedSchemas } from '../schemas/common.js'
+import { errorResponses, rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
 
 export const apiDescription = `Catalog of optional customer services (support contracts, platform access, feature tiers),
 each with a machine \`key\` that other systems use as a feature flag, and their assignment to customers.
@@ -17,11 +17,22 @@ URLs keep the other query parameters.
 
 **Errors** are JSON with a \`message\`. Validation errors (422) add \`errors\`, each field's messages.
 An unknown route is a 404 and a known path with another method a 405 with an \`Allow\` header. Precedence:
-unknown route or method, then 401, then a missing record (404), then validation (422).
+unknown route or method, then 401, then 429, then a missing record (404), then validation (422).
+
+**Rate limits**, as Laravel's throttle: each token may make 2,000 requests a minute by default (to
+\`/api/v1\` and \`/api/logout\`), and \`POST /api/login\` takes 10 attempts a minute per email and IP
+address, 50 per address. Counted answers carry \`X-RateLimit-Limit\` and \`X-RateLimit-Remaining\`; past
+the limit a 429 \`{"message": "Too Many Attempts."}\` adds \`Retry-After\` (seconds) and
+\`X-RateLimit-Reset\` (Unix time).
 
 **Limits.** A body over 1 MiB is a 413, a URL over 8 KiB a 414, request headers over 16 KiB a 431,
 and a request not fully sent within the server's timeout (30 seconds by default) a 408; each answers
 \`{"message": ...}\` and the last two close the connection.`
+
+interface Operation {
+  parameters?: Array<Record<string, any>>
+  responses?: Record<string, { headers?: Record<string, unknown> }>
+}
 
 /** Methods whose requests may carry a body, and so meet the body limit. */
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -65,7 +76,8 @@ export default fp<{ version: string }>(async (app, options) => {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `POST /api/login`.' }
-        }
+        },
+        headers: rateLimitHeaders
       }
     },
     refResolver: {
@@ -75,13 +87,19 @@ export default fp<{ version: string }>(async (app, options) => {
     transformObject: (document) => {
       if (!('openapiObject' in document)) return document.swaggerObject
       const { openapiObject } = document
-      // Object-valued query parameters are PHP's bracket notation: `filter[name]=value`.
       for (const operations of Object.values(openapiObject.paths ?? {})) {
-        for (const operation of Object.values(operations ?? {})) {
-          for (const parameter of (operation as { parameters?: Array<Record<string, any>> }).parameters ?? []) {
+        for (const operation of Object.values(operations ?? {}) as Operation[]) {
+          // Object-valued query parameters are PHP's bracket notation: `filter[name]=value`.
+          for (const parameter of operation.parameters ?? []) {
             if (parameter.in === 'query' && parameter.schema?.type === 'object') {
               parameter.style = 'deepObject'
               parameter.explode = true
+            }
+          }
+          // The rate-limit headers are described once, as components.
+          for (const response of Object.values(operation.responses ?? {})) {
+            for (const name of Object.keys(response.headers ?? {})) {
+              if (name in rateLimitHeaders) (response.headers as Record<string, unknown>)[name] = { $ref: `#/components/headers/${name}` }
             }
           }
         }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type BuildOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { migrateToLatest } from '../../src/db/migrator.js'
 import { createUser } from '../../src/db/queries/users.js'
@@ -47,9 +47,9 @@ export async function databaseUrlFor (t: Teardown, dialect: TestDialect): Promis
  * The production app on a fresh, migrated database of the given dialect. Every answer
  * it gives through `inject` is checked against its OpenAPI document.
  */
-export async function buildTestApp (t: Teardown, dialect: TestDialect, env: NodeJS.ProcessEnv = {}): Promise<FastifyInstance> {
+export async function buildTestApp (t: Teardown, dialect: TestDialect, env: NodeJS.ProcessEnv = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: await databaseUrlFor(t, dialect), ...env })
-  const app = await buildApp(config)
+  const app = await buildApp(config, options)
   t.teardown(() => app.close())
   await migrateToLatest(app.db, app.dialect)
   await app.ready()
