@@ -13,6 +13,8 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
     route.schema = { ...route.schema, response: withRateLimit(route.schema?.response as Record<string, object>) }
   })
 
+  app.addHook('onReady', async () => { await decoyPasswordHash() })
+
   app.post('/login', {
     schema: {
       tags: ['Authentication'],
