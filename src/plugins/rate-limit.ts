@@ -25,9 +25,9 @@ export interface RateLimitOptions {
 
 const WINDOW_MS = 60_000
 /** One IP address may try this many times more logins than one email from it: offices share addresses. */
-export const LOGIN_IP_FACTOR = 5
-/** How long a request waits for a Redis that is connected but silent before it is served unlimited. */
-const REDIS_COMMAND_TIMEOUT_MS = 2000
+const LOGIN_IP_FACTOR = 5
+/** How long the start waits to connect to Redis, and a request for its count, before going on without a limit. */
+const REDIS_TIMEOUT_MS = 2000
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
 type Count = Extract<Awaited<ReturnType<Limiter>>, { isAllowed: false }>
@@ -59,7 +59,8 @@ export default fp<RateLimitOptions>(async (app, options) => {
       lazyConnect: true,
       // Fail at once while disconnected instead of queueing requests behind the reconnection.
       enableOfflineQueue: false,
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS
+      connectTimeout: REDIS_TIMEOUT_MS,
+      commandTimeout: REDIS_TIMEOUT_MS
     })
     redis.on('error', (error) => app.log.debug({ err: error }, 'Redis connection error'))
     app.addHook('onClose', async () => { redis?.disconnect() })
