@@ -14,6 +14,7 @@ import listQueryPlugin from './plugins/list-query.js'
 import metricsPlugin from './plugins/metrics.js'
 import modelBindingPlugin from './plugins/model-binding.js'
 import openapiPlugin from './plugins/openapi.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
 import requestIdPlugin from './plugins/request-id.js'
 import requestInputPlugin from './plugins/request-input.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
@@ -64,6 +65,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(gracefulClosePlugin)
   await app.register(requestInputPlugin)
   await app.register(authPlugin, { cacheTtlSeconds: config.tokenCacheTtlSeconds })
+  await app.register(rateLimitPlugin, {
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    perMinute: config.rateLimitPerMinute,
+    loginPerMinute: config.loginRateLimitPerMinute
+  })
   await app.register(modelBindingPlugin)
   await app.register(answerCachePlugin)
   await app.register(listQueryPlugin)

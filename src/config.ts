@@ -29,6 +29,14 @@ export interface Config {
   readonly corsOrigins: readonly string[]
   /** The bearer secret that `/metrics` asks for; empty turns metrics off. */
   readonly metricsToken: string
+  /** Where rate-limit counters are shared between processes; null keeps them in each process. */
+  readonly redisUrl: string | null
+  /** Prefix of every key written to Redis. */
+  readonly redisKeyPrefix: string
+  /** Requests a minute one token may make. */
+  readonly rateLimitPerMinute: number
+  /** Login attempts a minute for one email from one IP address. */
+  readonly loginRateLimitPerMinute: number
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +97,26 @@ export const settings: readonly Setting[] = [
     name: 'METRICS_TOKEN',
     default: '',
     description: 'Turns on `GET /metrics` (Prometheus format), which then asks for `Authorization: Bearer <METRICS_TOKEN>`: at least 16 characters, no spaces (`openssl rand -hex 32` makes one). Empty: no metrics are collected and `/metrics` is a 404.'
+  },
+  {
+    name: 'RATE_LIMIT_PER_MINUTE',
+    default: '2000',
+    description: 'Requests one token may make to `/api/v1` and `/api/logout` within a minute (1–100000000); more are a 429 until the minute that began with its first counted request is over.'
+  },
+  {
+    name: 'LOGIN_RATE_LIMIT_PER_MINUTE',
+    default: '10',
+    description: 'Login attempts within a minute, successful or not, for one email from one IP address (1–1000000), as Laravel counts them; one IP address may make five times as many, whatever the emails.'
+  },
+  {
+    name: 'REDIS_URL',
+    default: '',
+    description: '`redis://[:password@]host[:port][/db]` (`rediss://` for TLS): the rate-limit counters live there, shared by every process that uses it. Empty keeps them in each process. While Redis does not answer, requests are served without a limit and a warning is logged.'
+  },
+  {
+    name: 'REDIS_KEY_PREFIX',
+    default: 'customer-services:',
+    description: 'Prefix of every key the service writes to Redis (1–100 printable characters, no spaces), so that several services or environments can share one server.'
   }
 ]
 
@@ -158,6 +186,25 @@ function parseMetricsToken (text: string): string {
   return text
 }
 
+function parseRedisUrl (text: string): string | null {
+  if (text === '') return null
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(text)
+  } catch {}
+  if (parsed === undefined || !/^rediss?:$/.test(parsed.protocol) || parsed.hostname === '') {
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL with a host, got "${redactUrl(text)}"`)
+  }
+  return text
+}
+
+function parseKeyPrefix (text: string): string {
+  if (!/^[!-~]{1,100}$/.test(text)) {
+    throw new ConfigError(`REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got "${text}"`)
+  }
+  return text
+}
+
 /** Hides the password of a connection URL, for messages and logs. */
 export function redactUrl (url: string): string {
   // Up to the last `@`: a password may hold an unencoded `@` or `/`. Hiding too much is harmless.
@@ -182,6 +229,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutSeconds: integerIn('KEEP_ALIVE_TIMEOUT', valueOf(env, 'KEEP_ALIVE_TIMEOUT'), 1, 3600),
     maxConnections: integerIn('MAX_CONNECTIONS', valueOf(env, 'MAX_CONNECTIONS'), 1, 1_000_000),
     corsOrigins: parseCorsOrigins(valueOf(env, 'CORS_ORIGINS')),
-    metricsToken: parseMetricsToken(valueOf(env, 'METRICS_TOKEN'))
+    metricsToken: parseMetricsToken(valueOf(env, 'METRICS_TOKEN')),
+    redisUrl: parseRedisUrl(valueOf(env, 'REDIS_URL')),
+    redisKeyPrefix: parseKeyPrefix(valueOf(env, 'REDIS_KEY_PREFIX')),
+    rateLimitPerMinute: integerIn('RATE_LIMIT_PER_MINUTE', valueOf(env, 'RATE_LIMIT_PER_MINUTE'), 1, 100_000_000),
+    loginRateLimitPerMinute: integerIn('LOGIN_RATE_LIMIT_PER_MINUTE', valueOf(env, 'LOGIN_RATE_LIMIT_PER_MINUTE'), 1, 1_000_000)
   })
 }

@@ -4,6 +4,7 @@ import { summarizeErrors, type ErrorBag } from './domain/validation-messages.js'
 /** Errors a handler throws; the root error handler turns each into the contract's JSON. */
 export const UnauthenticatedError = createError('CS_UNAUTHENTICATED', 'Unauthenticated.', 401)
 export const InvalidCredentialsError = createError('CS_INVALID_CREDENTIALS', 'Invalid credentials.', 401)
+export const TooManyAttemptsError = createError('CS_TOO_MANY_ATTEMPTS', 'Too Many Attempts.', 429)
 export const InvalidQueryError = createError<[string]>('CS_INVALID_QUERY', '%s', 400)
 
 const NotFound = createError<[string]>('CS_NOT_FOUND', '%s', 404)

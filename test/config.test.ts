@@ -26,13 +26,18 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     keepAliveTimeoutSeconds: 72,
     maxConnections: 1000,
     corsOrigins: [],
-    metricsToken: ''
+    metricsToken: '',
+    redisUrl: null,
+    redisKeyPrefix: 'customer-services:',
+    rateLimitPerMinute: 2000,
+    loginRateLimitPerMinute: 10
   })
 })
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
   t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'SQLITE_BUSY_TIMEOUT', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
-    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS', 'METRICS_TOKEN'])
+    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS', 'METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE', 'LOGIN_RATE_LIMIT_PER_MINUTE',
+    'REDIS_URL', 'REDIS_KEY_PREFIX'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
   t.same(loadConfig(defaults), loadConfig({}))
 })
@@ -64,7 +69,11 @@ t.test('every documented variable changes the configuration', async (t) => {
     MAX_CONNECTIONS: '10',
     CORS_ORIGINS: 'https://admin.example.com',
     SQLITE_BUSY_TIMEOUT: '250',
-    METRICS_TOKEN: 'a-scraper-secret-of-32-characters'
+    METRICS_TOKEN: 'a-scraper-secret-of-32-characters',
+    RATE_LIMIT_PER_MINUTE: '60',
+    LOGIN_RATE_LIMIT_PER_MINUTE: '5',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: 'staging:cs:'
   }
   const defaults = loadConfig({})
   for (const { name, default: documented } of settings) {
@@ -274,5 +283,32 @@ t.test('METRICS_TOKEN is empty (metrics off) or a secret of at least 16 printabl
     const error = configErrorOf(() => loadConfig({ METRICS_TOKEN: token }))
     t.equal(error.message, `METRICS_TOKEN must be at least 16 printable characters without spaces, got ${length} characters`)
     t.notMatch(error.message, token, 'the secret is not echoed')
+  }
+})
+
+t.test('RATE_LIMIT_PER_MINUTE and LOGIN_RATE_LIMIT_PER_MINUTE are whole numbers from 1', async (t) => {
+  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '60', LOGIN_RATE_LIMIT_PER_MINUTE: '5' })
+  t.equal(config.rateLimitPerMinute, 60)
+  t.equal(config.loginRateLimitPerMinute, 5)
+  for (const value of ['0', '100000001', 'lots', '1.5']) {
+    t.equal(configErrorOf(() => loadConfig({ RATE_LIMIT_PER_MINUTE: value })).message, `RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000000, got "${value}"`)
+  }
+  t.equal(configErrorOf(() => loadConfig({ LOGIN_RATE_LIMIT_PER_MINUTE: '0' })).message, 'LOGIN_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 1000000, got "0"')
+})
+
+t.test('REDIS_URL takes redis:// and rediss:// URLs; another is a ConfigError that hides the password', async (t) => {
+  t.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redisUrl, 'redis://127.0.0.1:6379/2')
+  t.equal(loadConfig({ REDIS_URL: 'rediss://:s3cret@cache.example:6380' }).redisUrl, 'rediss://:s3cret@cache.example:6380')
+  for (const url of ['http://:s3cret@cache.example', 'redis://:s3cret@', 'cache.example:6379']) {
+    const error = configErrorOf(() => loadConfig({ REDIS_URL: url }))
+    t.match(error.message, /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL with a host, got "/)
+    t.notMatch(error.message, /s3cret/)
+  }
+})
+
+t.test('REDIS_KEY_PREFIX is 1 to 100 printable characters without spaces', async (t) => {
+  t.equal(loadConfig({ REDIS_KEY_PREFIX: 'staging:cs:' }).redisKeyPrefix, 'staging:cs:')
+  for (const prefix of ['with space', 'x'.repeat(101), 'tab\there']) {
+    t.match(configErrorOf(() => loadConfig({ REDIS_KEY_PREFIX: prefix })).message, /^REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces/)
   }
 })

@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { errorResponses, sharedSchemas } from '../schemas/common.js'
+import { errorResponses, rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
 
 export const apiDescription = `Catalog of optional customer services (support contracts, platform access, feature tiers),
 each with a machine \`key\` that other systems use as a feature flag, and their assignment to customers.
@@ -17,7 +17,13 @@ URLs keep the other query parameters.
 
 **Errors** are JSON with a \`message\`. Validation errors (422) add \`errors\`, each field's messages.
 An unknown route is a 404 and a known path with another method a 405 with an \`Allow\` header. Precedence:
-unknown route or method, then 401, then a missing record (404), then validation (422).
+unknown route or method, then 401, then 429, then a missing record (404), then validation (422).
+
+**Rate limits**, as Laravel's throttle: each token may make 2,000 requests a minute by default (to
+\`/api/v1\` and \`/api/logout\`), and \`POST /api/login\` takes 10 attempts a minute per email and IP
+address, 50 per address. Counted answers carry \`X-RateLimit-Limit\` and \`X-RateLimit-Remaining\`; past
+the limit a 429 \`{"message": "Too Many Attempts."}\` adds \`Retry-After\` (seconds) and
+\`X-RateLimit-Reset\` (Unix time).
 
 **Request ids.** Every answer but a 408 or 431 carries \`X-Request-Id\`: the one the request sent, when it is
 1–128 letters, digits or \`._:=+/-\`, or a new UUID. Quote it when reporting a problem; the request's log lines
@@ -31,6 +37,11 @@ and a request not fully sent within the server's timeout (30 seconds by default)
 down, the answer is a 503 \`{"message": "Service Unavailable"}\`: try again later (a sync may always be repeated).`
 
 /** The parts of an operation object this plugin rewrites. */
+interface Operation {
+  parameters?: Array<Record<string, any>>
+  responses?: Record<string, { headers?: Record<string, unknown> }>
+}
+
 interface Operation {
   parameters?: Array<Record<string, any>>
   responses?: Record<string, { headers?: Record<string, unknown> }>
@@ -82,6 +93,7 @@ export default fp<{ version: string }>(async (app, options) => {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `POST /api/login`.' }
         },
         headers: {
+          ...rateLimitHeaders,
           RequestId: {
             description: 'The request id: the `X-Request-Id` the request sent when it is 1–128 letters, digits or `._:=+/-`, ' +
               'otherwise a UUID the service made up. Every log line of the request carries it.',
@@ -107,7 +119,11 @@ export default fp<{ version: string }>(async (app, options) => {
               parameter.explode = true
             }
           }
+          // The rate-limit headers are described once, as components; every answer carries the request id.
           for (const response of Object.values(operation.responses ?? {})) {
+            for (const name of Object.keys(response.headers ?? {})) {
+              if (name in rateLimitHeaders) (response.headers as Record<string, unknown>)[name] = { $ref: `#/components/headers/${name}` }
+            }
             response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/RequestId' } }
           }
         }

@@ -3,11 +3,18 @@ import { createToken } from '../db/queries/tokens.js'
 import { findUserForLogin } from '../db/queries/users.js'
 import { InvalidCredentialsError } from '../http-errors.js'
 import { LoginBody, LoginResult, LogoutResult } from '../schemas/auth.js'
-import { bodyErrorStatuses, errorResponses } from '../schemas/common.js'
+import { bodyErrorStatuses, errorResponses, withRateLimit } from '../schemas/common.js'
 import { decoyPasswordHash, verifyPassword } from '../security/passwords.js'
 import { generateToken, hashToken } from '../security/tokens.js'
 
 const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, options) => {
+  // Both routes are rate-limited: logins per IP address and email, a logout against its token.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, response: withRateLimit(route.schema?.response as Record<string, object>) }
+  })
+
+  app.addHook('onReady', async () => { await decoyPasswordHash() })
+
   app.post('/login', {
     schema: {
       tags: ['Authentication'],
@@ -19,12 +26,12 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
       body: LoginBody,
       response: { 200: LoginResult, ...errorResponses(401, ...bodyErrorStatuses) }
     },
-    preValidation: async (request) => {
+    preValidation: [async (request) => {
       // Only a missing body (read as `{}`) falls back to the query; any other non-object stays for validation to refuse.
       const body: unknown = request.body
       const isEmptyObject = body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0
       if (isEmptyObject) request.body = { ...request.query as typeof request.body }
-    }
+    }, app.throttleLogin]
   }, async (request) => {
     const user = await findUserForLogin(app.db, request.body.email)
     // The same work whether or not the account exists: no way to learn which emails do.
@@ -44,7 +51,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
       security: [{ bearerAuth: [] }],
       response: { 200: LogoutResult, ...errorResponses(400, 401, 413, 415) }
     },
-    onRequest: app.auth([app.verifyBearer])
+    onRequest: [app.auth([app.verifyBearer]), app.throttleToken]
   }, async (request) => {
     await app.revokeRequestToken(request)
     return { message: 'Successfully logged out.' }

@@ -2,19 +2,23 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import assignmentRoutes from './assignments.js'
 import customerServiceRoutes from './customer-services.js'
 import customerRoutes from './customers.js'
+import { withRateLimit } from '../schemas/common.js'
 
 /**
  * Everything under /api/v1 needs a bearer token; the check runs before anything else,
- * and before a read is answered from the answer cache.
+ * then the token's rate limit, as Laravel's `auth` and `throttle` middleware do, and only
+ * then may a read be answered from the answer cache.
  */
 const v1: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.auth([app.verifyBearer]))
+  app.addHook('onRequest', app.throttleToken)
   if (app.answerCache !== null) {
     app.addHook('onRequest', app.answerCache.serve)
     app.addHook('onSend', app.answerCache.store)
   }
   app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, security: [{ bearerAuth: [] }] }
+    const response = withRateLimit(route.schema?.response as Record<string, object>)
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }], response }
   })
   await app.register(customerServiceRoutes, { prefix: '/customer-services' })
   await app.register(customerRoutes, { prefix: '/customers' })

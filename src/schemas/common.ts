@@ -106,6 +106,7 @@ const errorDescriptions = {
   414: 'The request URL is longer than 8 KiB, or one of its path segments longer than 200 characters.',
   415: 'The body is neither JSON nor form-encoded.',
   422: 'Validation failed: the first message, and each failing field\'s messages, as Laravel writes them.',
+  429: 'Too many requests: `{"message": "Too Many Attempts."}`. `Retry-After` says in how many seconds to try again.',
   500: 'An unexpected failure: `{"message": "Server Error"}`, with no detail.',
   503: 'The database cannot be reached (or stayed locked), or the server is shutting down: `{"message": "Service Unavailable"}`. Try again later.'
 } as const
@@ -116,6 +117,32 @@ export function errorResponses (...statuses: Array<keyof typeof errorDescription
     description: errorDescriptions[status],
     $ref: status === 422 ? 'ValidationErrorBody#' : 'ErrorBody#'
   }]))
+}
+
+/**
+ * The rate-limit headers, as OpenAPI header objects (components of openapi.yaml). The
+ * first two are sent on every answer a rate limit has counted: not on one refused before
+ * (a bad token, an overlong URL); the other two on a 429.
+ */
+export const rateLimitHeaders = {
+  'X-RateLimit-Limit': { description: 'Requests allowed in the current minute.', schema: Type.Integer({ minimum: 1 }) },
+  'X-RateLimit-Remaining': { description: 'Requests left in the current minute.', schema: Type.Integer({ minimum: 0 }) },
+  'Retry-After': { description: 'Seconds until a request can succeed again.', schema: Type.Integer({ minimum: 0 }) },
+  'X-RateLimit-Reset': { description: 'When a request can succeed again, in Unix seconds.', schema: Type.Integer({ minimum: 0 }) }
+}
+
+/** Headers as a route's response schema declares them. */
+function responseHeaders (...names: Array<keyof typeof rateLimitHeaders>) {
+  return Object.fromEntries(names.map((name) => [name, { ...rateLimitHeaders[name].schema, description: rateLimitHeaders[name].description }]))
+}
+
+/** The answers of a rate-limited operation: they may carry the rate-limit headers, and a 429 is added. */
+export function withRateLimit (responses: Record<string, object>): Record<string, object> {
+  const headers = responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining')
+  const counted = Object.fromEntries(Object.entries(responses).map(([status, response]) =>
+    [status, status === '414' ? response : { ...response, headers }]))
+  const tooMany = { ...errorResponses(429)[429], headers: responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'Retry-After', 'X-RateLimit-Reset') }
+  return { ...counted, 429: tooMany }
 }
 
 /** The errors every route with a JSON body can give, besides its own. */

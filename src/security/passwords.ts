@@ -41,7 +41,8 @@ let decoy: Promise<string> | undefined
 
 /**
  * Verified against when the email is unknown, so that a login costs the same
- * time whether or not the account exists. Made on first use, not at start-up.
+ * time whether or not the account exists. Made once per process; the login route
+ * makes it at start-up, or the first unknown email would cost a second derivation.
  */
 export function decoyPasswordHash (): Promise<string> {
   decoy ??= hashPassword(randomBytes(16).toString('hex'))

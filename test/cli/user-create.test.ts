@@ -1,24 +1,9 @@
-import { execFile } from 'node:child_process'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
 import { databaseUrlFor, testDialects } from '../helpers/app.js'
+import { runCli } from '../helpers/cli.js'
 
-const run = promisify(execFile)
-const script = new URL('../../src/cli/user-create.ts', import.meta.url).pathname
-
-/** Runs the command as `npm run user:create` would, with this test's TypeScript loader. */
-async function userCreate (databaseUrl: string, args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...process.execArgv, script, ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl }
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number, stdout: string, stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
+const userCreate = (databaseUrl: string, args: string[]) => runCli('user-create', databaseUrl, args)
 
 for (const dialect of testDialects()) {
   t.test(`${dialect}: user:create`, async (t) => {

@@ -48,3 +48,9 @@ export async function touchToken (db: Kysely<DB>, tokenId: number, now = new Dat
 export async function revokeToken (db: Kysely<DB>, tokenId: number): Promise<void> {
   await db.deleteFrom('api_tokens').where('id', '=', tokenId).execute()
 }
+
+/** Revokes every token of a user; answers how many there were. */
+export async function revokeUserTokens (db: Kysely<DB>, userId: number): Promise<number> {
+  const result = await db.deleteFrom('api_tokens').where('user_id', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -29,6 +29,10 @@ export async function createUser (db: Kysely<DB>, input: { name: string, email: 
   }
 }
 
+export async function findUserByEmail (db: Kysely<DB>, email: string): Promise<UserRecord | undefined> {
+  return await db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', normalizeEmail(email)).executeTakeFirst()
+}
+
 export async function findUserForLogin (db: Kysely<DB>, email: string) {
   return await db.selectFrom('users')
     .select(['id', 'name', 'email', 'password'])
