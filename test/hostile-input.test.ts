@@ -22,7 +22,7 @@ function wholeNumber (name: string, fallback: number): number {
 }
 
 const seed = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : wholeNumber('FUZZ_SEED', CI_SEED)
-const numRuns = wholeNumber('FUZZ_RUNS', 1000)
+const numRuns = wholeNumber('FUZZ_RUNS', 2000)
 const replay = `FUZZ_SEED=${seed} FUZZ_RUNS=${numRuns} npm run fuzz`
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
