@@ -1,22 +1,14 @@
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { freePort } from './helpers/server-process.js'
 
 const root = new URL('../', import.meta.url).pathname
 const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts as Record<string, string>
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
 
 t.test('the bundled server, as `npm run build` makes it, migrates, serves the API and the docs, and stops on SIGTERM', async (t) => {
   // A folder shaped like the project: the bundle finds package.json and migrations/ one level up.

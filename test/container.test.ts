@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import dockerignore from '@balena/dockerignore'
 import { DockerfileParser, type Instruction } from 'dockerfile-ast'
 import t from 'tap'
+import { freePort } from './helpers/server-process.js'
 
 // `npm ci --omit=dev` compiles better-sqlite3: minutes on a busy two-core machine.
 t.setTimeout(15 * 60_000)
@@ -97,14 +97,6 @@ t.test('.dockerignore keeps tests, bench, data, secrets, .git and node_modules o
   t.ok(copied.length > 0)
   for (const path of copied) t.notOk(ignore.ignores(path), `${path}, which the Dockerfile copies, gets in`)
 })
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
 
 /**
  * The environment of the container, not of this test: no tsx loader or coverage hooks in

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
@@ -12,6 +11,7 @@ import { migrateToLatest } from '../src/db/migrator.js'
 import { createUser } from '../src/db/queries/users.js'
 import { hashPassword } from '../src/security/passwords.js'
 import { databaseUrlFor, testDialects } from './helpers/app.js'
+import { freePort } from './helpers/server-process.js'
 
 /** Two replicas of the service, as real processes on one database: what they share, and what they log. */
 
@@ -25,14 +25,6 @@ interface Replica {
   /** Everything the process wrote, standard output and error. */
   output: () => string
   stop: () => Promise<void>
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
 }
 
 /** Starts the service on a free port, logging everything, and waits for the log line that says it listens. */
