@@ -61,6 +61,32 @@ export interface RowCountsTable {
   row_count: number
 }
 
+export type AssignmentAction = 'attached' | 'detached' | 'updated'
+
+export interface AssignmentHistoryTable {
+  /** A bigint on PostgreSQL, which `pg` reads as a string. */
+  id: ColumnType<number | string, never, never>
+  customer_id: number
+  customer_service_id: number
+  service_key: string
+  action: AssignmentAction
+  version_before: string | null
+  version_after: string | null
+  user_id: number | null
+  token_id: number | null
+  reason: string | null
+  created_at: Timestamp
+}
+
+export interface ChangeEventsTable {
+  /** A bigint on PostgreSQL, which `pg` reads as a string. */
+  id: ColumnType<number | string, never, never>
+  type: string
+  /** JSON text. */
+  payload: string
+  created_at: Timestamp
+}
+
 export interface DB {
   customers: CustomersTable
   customer_services: CustomerServicesTable
@@ -68,4 +94,6 @@ export interface DB {
   users: UsersTable
   api_tokens: ApiTokensTable
   row_counts: RowCountsTable
+  assignment_history: AssignmentHistoryTable
+  change_events: ChangeEventsTable
 }
