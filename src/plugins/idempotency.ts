@@ -84,19 +84,30 @@ export default fp<IdempotencyOptions>(async (app, options) => {
 
   let nextPurgeAt = 0
   let purging: Promise<void> = Promise.resolve()
+  let purgeFailing = false
   const purgeExpired = (limit = PURGE_BATCH) => purgeExpiredIdempotencyKeys(app.db, clock(), limit)
 
-  /** Expired records go a batch at a time, in the background of the requests that add records. */
+  /**
+   * Expired records go a batch at a time, in the background: after a claim, so that the purge
+   * keeps up with the records added, and once a minute anyway, so that none outlives its
+   * 24 hours by much when no more come.
+   */
   function purgeSoon (now: Date): void {
     if (now.getTime() < nextPurgeAt) return
     nextPurgeAt = now.getTime() + PURGE_INTERVAL_MS
     purging = purgeExpired().then((count) => {
+      purgeFailing = false
       if (count === PURGE_BATCH) nextPurgeAt = 0
     }, (error: unknown) => {
-      app.log.warn({ err: error }, 'expired idempotency keys could not be purged')
+      if (!purgeFailing) app.log.warn({ err: error }, 'expired idempotency keys could not be purged')
+      purgeFailing = true
     })
   }
-  app.addHook('onClose', async () => { await purging })
+  const timer = setInterval(() => purgeSoon(clock()), PURGE_INTERVAL_MS).unref()
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    await purging
+  })
 
   const idOf = (request: FastifyRequest, state: IdempotentRequest): IdempotencyKeyId => ({ tokenId: request.tokenId as number, key: state.key })
 
