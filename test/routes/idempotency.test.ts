@@ -271,6 +271,22 @@ for (const dialect of testDialects()) {
       t.equal(await app.idempotency.purgeExpired(2), 0)
     })
 
+    t.test('a browser page may send a key and read the replay mark (CORS)', async (t) => {
+      const origin = 'https://admin.example.com'
+      const app = await buildTestApp(t, dialect, { CORS_ORIGINS: origin })
+      const preflight = await app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/customers',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' }
+      })
+      t.equal(preflight.statusCode, 204)
+      t.match(preflight.headers['access-control-allow-headers'], /(^|, )Idempotency-Key(,|$)/)
+      const api = clientFor(app, await loginAs(app))
+      const request = { method: 'POST' as const, url: '/api/v1/customers', headers: { origin, ...keyed('from-a-browser') }, payload: { name: 'ACME' } }
+      await api(request)
+      t.match((await api(request)).headers['access-control-expose-headers'], /(^|, )Idempotent-Replayed(,|$)/)
+    })
+
     t.test('two app instances on one database (two replicas) share the keys', async (t) => {
       const url = dialect === 'sqlite' ? join(t.testdir(), 'shared.sqlite') : await databaseUrlFor(t, dialect)
       const first = await buildTestApp(t, dialect, { DATABASE_URL: url })
