@@ -5,9 +5,9 @@ import helmet, { type HelmetOptions } from 'helmet'
 
 /** What a browser may send cross-origin: the methods and headers the API uses. */
 const corsMethods = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE']
-const corsHeaders = ['Authorization', 'Content-Type', 'Accept', 'X-Request-Id']
-/** Answer headers a browser script may read beyond the safelisted ones: the contract's rate-limit headers, `Allow` and the request id. */
-const corsExposedHeaders = ['Allow', 'X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']
+const corsHeaders = ['Authorization', 'Content-Type', 'Accept', 'X-Request-Id', 'Idempotency-Key']
+/** Answer headers a browser script may read beyond the safelisted ones: the contract's rate-limit headers, `Allow`, the request id and the replay mark. */
+const corsExposedHeaders = ['Allow', 'X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Idempotent-Replayed']
 /** Seconds a browser may reuse a preflight answer. */
 const CORS_MAX_AGE = 600
 
