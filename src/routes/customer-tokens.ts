@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { createToken } from '../db/queries/tokens.js'
+import { createToken, TokenCustomerMissingError } from '../db/queries/tokens.js'
 import { abilitiesOf, accessOf } from '../domain/access.js'
 import { toLaravelTimestamp } from '../domain/timestamps.js'
-import { ValidationFailedError } from '../http-errors.js'
+import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
 import { bodyErrorStatuses, errorResponses } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
 import { CreateCustomerTokenBody, CustomerTokenResult } from '../schemas/customer-token.js'
@@ -31,7 +31,13 @@ const customerTokenRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }
     const token = generateToken()
     const customerId = request.params.customer
     const name = request.body.name ?? null
-    const expiresAt = await createToken(app.db, (request.user as { id: number }).id, hashToken(token), ttl, { customerId, name })
+    let expiresAt: Date
+    try {
+      expiresAt = await createToken(app.db, (request.user as { id: number }).id, hashToken(token), ttl, { customerId, name })
+    } catch (error) {
+      if (error instanceof TokenCustomerMissingError) throw new ModelNotFoundError('Customer', customerId)
+      throw error
+    }
     return reply.code(201).send({
       token,
       token_type: 'Bearer' as const,

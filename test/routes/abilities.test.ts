@@ -1,4 +1,5 @@
 import t from 'tap'
+import { createToken, TokenCustomerMissingError } from '../../src/db/queries/tokens.js'
 import { buildTestApp, clientFor, loginAs, testDialects, type Client, type TestDialect } from '../helpers/app.js'
 
 type Test = Parameters<typeof buildTestApp>[0]
@@ -184,6 +185,13 @@ for (const dialect of testDialects()) {
       t.equal(await status(admin, 'DELETE', `/api/v1/customers/${own.id}`), 204)
       t.equal(await status(customer, 'GET', `/api/v1/customers/${own.id}`), 401)
       t.same(await app.db.selectFrom('api_tokens').select('id').where('customer_id', 'is not', null).execute(), [])
+    })
+
+    t.test('a token for a customer deleted meanwhile is refused by the database, not half-made', async (t) => {
+      const { app } = await world(t, dialect)
+      const user = await app.db.selectFrom('users').select('id').executeTakeFirstOrThrow()
+      const error = await createToken(app.db, user.id, 'f'.repeat(64), 60, { customerId: 999999 }).catch((caught: unknown) => caught)
+      t.ok(error instanceof TokenCustomerMissingError, String(error))
     })
 
     t.test('an expired customer token is refused', async (t) => {

@@ -3,6 +3,7 @@ import { accessOf, type Access } from '../../domain/access.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
+import { isForeignKeyViolation } from '../errors.js'
 import type { UserRecord } from './users.js'
 
 export interface TokenOwner {
@@ -19,6 +20,9 @@ export interface TokenScope {
   name?: string | null
 }
 
+/** The customer a token was being issued for was deleted meanwhile. */
+export class TokenCustomerMissingError extends Error {}
+
 /** Stores a token's hash; answers when it expires. `userId` is the user who logs in, or who issues a customer token. */
 export async function createToken (
   db: Kysely<DB>,
@@ -29,7 +33,7 @@ export async function createToken (
   now = new Date()
 ): Promise<Date> {
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000)
-  await db.insertInto('api_tokens')
+  const insert = db.insertInto('api_tokens')
     .values({
       user_id: userId,
       token_hash: tokenHash,
@@ -39,7 +43,12 @@ export async function createToken (
       customer_id: scope.customerId ?? null,
       name: scope.name ?? null
     })
-    .execute()
+  try {
+    await insert.execute()
+  } catch (error) {
+    if (scope.customerId !== undefined && isForeignKeyViolation(error)) throw new TokenCustomerMissingError()
+    throw error
+  }
   return expiresAt
 }
 
