@@ -21,6 +21,7 @@ import securityHeadersPlugin from './plugins/security-headers.js'
 import authRoutes from './routes/auth.js'
 import systemRoutes from './routes/system.js'
 import v1 from './routes/v1.js'
+import { sharedSerializerFactory } from './serialization.js'
 import { createValidatorCompiler } from './validation.js'
 import { serviceVersion } from './version.js'
 
@@ -46,6 +47,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
     ...serverLimits(config),
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
     routerOptions: {
       querystringParser: parsePhpQuery,
       ignoreTrailingSlash: true,

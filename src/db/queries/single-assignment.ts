@@ -66,8 +66,9 @@ export async function assignService (
         .execute()
       change = { customerId, serviceId, action: 'updated', versionBefore: current.version, versionAfter: attributes.version }
     }
-    const assigned = await findAssignedService(trx, customerId, service.key)
-    if (assigned === undefined) throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
+    const lookup = await findAssignedService(trx, customerId, service.key)
+    if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
+    const assigned = lookup.service
     if (change === undefined) return { status: 'unchanged', service: assigned }
     await recordAssignmentChanges(trx, dialect, [change], context)
     return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned }
