@@ -10,6 +10,7 @@ import { CustomerParams } from '../schemas/customer.js'
 
 const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:customer/services', {
+    config: { access: 'customer-read' },
     schema: {
       tags: ['Customer assignments'],
       operationId: 'listCustomerAssignedServices',
@@ -55,6 +56,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:customer/services/:key', {
+    config: { access: 'customer-read' },
     schema: {
       tags: ['Customer assignments'],
       operationId: 'checkCustomerService',

@@ -46,6 +46,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:customer', {
+    config: { access: 'customer-read' },
     schema: {
       tags: ['Customers'],
       operationId: 'getCustomer',
