@@ -28,6 +28,7 @@ import {
   ServiceInUseBody,
   UpdateCustomerServiceBody
 } from '../schemas/customer-service.js'
+import { changeContextOf, ReasonHeaders } from './change-context.js'
 
 /** Customers read per query by the show endpoint; a service with more is streamed. */
 const SHOW_CHUNK_SIZE = 1000
@@ -105,17 +106,18 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add a service to the catalog',
       description: 'Creates a catalog entry. The key must be unique.',
       body: CreateCustomerServiceBody,
+      headers: ReasonHeaders,
       response: { 201: CountedCustomerService, ...errorResponses(401, ...bodyErrorStatuses) }
     }
   }, async (request, reply) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
     try {
-      const service = await createCustomerService(app.db, {
+      const service = await createCustomerService(app.db, app.dialect, {
         key,
         name,
         description: description ?? null,
         can_be_enabled: canBeEnabled === undefined ? false : toBoolean(canBeEnabled)
-      })
+      }, changeContextOf(request))
       return reply.code(201).send(service)
     } catch (error) {
       if (error instanceof KeyTakenError) throw keyTaken()
@@ -131,18 +133,19 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Changes any of key, name, description and can_be_enabled.',
       params: CustomerServiceParams,
       body: UpdateCustomerServiceBody,
+      headers: ReasonHeaders,
       response: { 200: CountedCustomerService, ...errorResponses(401, 404, ...bodyErrorStatuses) }
     },
     preValidation: app.bindCustomerService
   }, async (request) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
     try {
-      const service = await updateCustomerService(app.db, request.params.id, {
+      const service = await updateCustomerService(app.db, app.dialect, request.params.id, {
         key,
         name,
         description,
         can_be_enabled: canBeEnabled === undefined ? undefined : toBoolean(canBeEnabled)
-      })
+      }, changeContextOf(request))
       if (service === undefined) throw new ModelNotFoundError('CustomerService', request.params.id)
       return service
     } catch (error) {
@@ -158,11 +161,12 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Remove a service from the catalog',
       description: 'Deletes a catalog entry that no customer has; 409 while customers still have it.',
       params: CustomerServiceParams,
-      response: { 204: Deleted, 409: ServiceInUseBody, ...errorResponses(400, 401, 404) }
+      headers: ReasonHeaders,
+      response: { 204: Deleted, 409: ServiceInUseBody, ...errorResponses(400, 401, 404, 422) }
     },
     preValidation: app.bindCustomerService
   }, async (request, reply) => {
-    const outcome = await deleteCustomerService(app.db, app.dialect, request.params.id)
+    const outcome = await deleteCustomerService(app.db, app.dialect, request.params.id, changeContextOf(request))
     if (outcome.status === 'missing') throw new ModelNotFoundError('CustomerService', request.params.id)
     if (outcome.status === 'assigned') throw new ServiceInUseError(outcome.customersCount)
     return reply.code(204).send(null)

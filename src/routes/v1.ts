@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import assignmentRoutes from './assignments.js'
 import customerServiceRoutes from './customer-services.js'
 import customerRoutes from './customers.js'
+import eventRoutes from './events.js'
+import historyRoutes from './history.js'
 import { withRateLimit } from '../schemas/common.js'
 
 /**
@@ -23,6 +25,8 @@ const v1: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(customerServiceRoutes, { prefix: '/customer-services' })
   await app.register(customerRoutes, { prefix: '/customers' })
   await app.register(assignmentRoutes, { prefix: '/customers' })
+  await app.register(historyRoutes)
+  await app.register(eventRoutes, { prefix: '/events' })
 }
 
 export default v1

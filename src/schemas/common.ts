@@ -140,7 +140,7 @@ function responseHeaders (...names: Array<keyof typeof rateLimitHeaders>) {
 export function withRateLimit (responses: Record<string, object>): Record<string, object> {
   const headers = responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining')
   const counted = Object.fromEntries(Object.entries(responses).map(([status, response]) =>
-    [status, status === '414' ? response : { ...response, headers }]))
+    [status, status === '414' ? response : { ...response, headers: { ...(response as { headers?: object }).headers, ...headers } }]))
   const tooMany = { ...errorResponses(429)[429], headers: responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'Retry-After', 'X-RateLimit-Reset') }
   return { ...counted, 429: tooMany }
 }
