@@ -124,10 +124,9 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 /** `at` is read first: the list query's hook keeps only the list's own parameters. */
 async function readPointInTime (request: FastifyRequest): Promise<void> {
   const raw = (request.query as Record<string, unknown>).at
-  if (raw === undefined) return
-  const text = typeof raw === 'string' ? raw.trim() : ''
-  if (text === '' && typeof raw === 'string') return
-  const at = parseDateTime(text)
+  // An empty value (`at=`, which the query parser reads as null) means no value, as for filters.
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return
+  const at = typeof raw === 'string' ? parseDateTime(raw.trim()) : undefined
   if (at === undefined) {
     throw new ValidationFailedError({ at: ['The at field must be a valid ISO-8601 date and time with a zone, such as 2026-01-01T00:00:00Z.'] })
   }
