@@ -5,9 +5,13 @@ import { readEvents } from '../db/queries/events.js'
 import { errorResponses } from '../schemas/common.js'
 import { ChangeEvent, DEFAULT_EVENT_LIMIT, EventPage, EventsQuerystring, MAX_EVENT_LIMIT } from '../schemas/event.js'
 
-/** As `per_page`: a value that is not a positive integer means the default, a larger one is capped. */
-async function normalizeLimit (request: FastifyRequest): Promise<void> {
+/**
+ * An empty value means none, as for every parameter; `limit` reads as `per_page` does: a value
+ * that is not a positive integer means the default, a larger one is capped.
+ */
+async function normalizeQuery (request: FastifyRequest): Promise<void> {
   const query = request.query as Record<string, unknown>
+  if (query.after === null || (typeof query.after === 'string' && query.after.trim() === '')) delete query.after
   if (query.limit === undefined) return
   const text = typeof query.limit === 'string' ? query.limit.trim() : ''
   const limit = /^\+?[0-9]+$/.test(text) ? Number(text) : 0
@@ -27,7 +31,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: EventsQuerystring,
       response: { 200: EventPage, ...errorResponses(401, 422) }
     },
-    preValidation: normalizeLimit
+    preValidation: normalizeQuery
   }, async (request) => {
     const after = request.query.after ?? '0'
     const events = await readEvents(app.db, Number(after), request.query.limit ?? DEFAULT_EVENT_LIMIT)

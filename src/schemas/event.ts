@@ -44,7 +44,12 @@ export const ChangeEvent = Type.Object({
   id: Type.String({ pattern: '^[0-9]+$', description: 'The event\'s cursor: pass it as `after` to read the events after it.', examples: ['1234'] }),
   type: Type.String({ examples: ['assignment.attached'] }),
   occurred_at: Timestamp,
-  data: Type.Union([AssignmentEventData, CustomerEventData, ServiceEventData])
+  data: Type.Union([
+    AssignmentEventData,
+    CustomerEventData,
+    ServiceEventData,
+    Type.Record(Type.String(), Type.Unknown(), { title: 'Other', description: 'Event types added later: skip the types you do not know.' })
+  ])
 }, { examples: [exampleEvent] })
 
 export const EventsQuerystring = Type.Object({
