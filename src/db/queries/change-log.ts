@@ -59,9 +59,10 @@ export async function appendEvents (trx: Transaction<DB>, dialect: DialectName, 
 
 /**
  * The time to stamp a customer's changes with, read once its lock is held: never before the
- * time asked for, the clock's, or the customer's last recorded change. A request's time is
- * taken before it waits for the lock, and replicas' clocks differ; without this a change
- * could be stamped before one it follows, and a point-in-time answer would be wrong.
+ * time asked for or the clock's, and a millisecond after the customer's last recorded change.
+ * A request's time is taken before it waits for the lock, and replicas' clocks differ; without
+ * this a change could be stamped before one it follows, and a point-in-time answer would be
+ * wrong. Strictly later, so that every set the customer ever had is the answer for some time.
  */
 export async function changeTimeFor (trx: Transaction<DB>, customerId: number, requested: Date): Promise<Date> {
   const last = await trx.selectFrom('assignment_history')
@@ -76,7 +77,7 @@ export async function changeTimeFor (trx: Transaction<DB>, customerId: number, r
 /** `changeTimeFor` once the customer's last change time is known. */
 export function laterChangeTime (requested: Date, lastChange: Date | string | null): Date {
   const last = lastChange === null ? 0 : new Date(lastChange).getTime()
-  return new Date(Math.max(requested.getTime(), Date.now(), last))
+  return new Date(Math.max(requested.getTime(), Date.now(), last + 1))
 }
 
 /**
