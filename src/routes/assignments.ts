@@ -47,7 +47,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: {
           ...Paginated(AssignedService, "A page of the customer's services.", { path: 'customers/42/services', item: exampleAssignedService }),
-          headers: setTagHeader
+          headers: setTagHeader()
         },
         ...errorResponses(400, 401, 404, 422)
       }
@@ -78,8 +78,8 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: Type.Object({ ...ReasonHeaders.properties, ...SyncHeaders.properties }),
       body: SyncBody,
       response: {
-        201: { ...SyncResult, headers: setTagHeader },
-        412: { ...PreconditionFailedBody, headers: setTagHeader },
+        201: { ...SyncResult, headers: setTagHeader() },
+        412: { ...PreconditionFailedBody, headers: setTagHeader() },
         ...errorResponses(401, 404, ...bodyErrorStatuses)
       }
     },

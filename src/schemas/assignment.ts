@@ -68,13 +68,15 @@ export const AssignmentParams = Type.Object({
 
 export { ServiceKey }
 
-/** The response header that carries the tag of the customer's current set. */
-export const setTagHeader = {
-  ETag: Type.String({
-    description: 'The strong entity tag of the customer\'s whole current set of services (not of this page): send it back ' +
-      'as `If-Match` on a sync to apply the sync only if the set is still that one. It changes exactly when the set changes.',
-    examples: ['"v1234"']
-  })
+/** The response header that carries the tag of the customer's current set (a new object each time: no YAML anchors in the spec). */
+export function setTagHeader () {
+  return {
+    ETag: Type.String({
+      description: 'The strong entity tag of the customer\'s whole current set of services (not of this page): send it back ' +
+        'as `If-Match` on a sync to apply the sync only if the set is still that one. It changes exactly when the set changes.',
+      examples: ['"v1234"']
+    })
+  }
 }
 
 export const SyncHeaders = Type.Object({
