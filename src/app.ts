@@ -9,6 +9,7 @@ import authPlugin from './plugins/auth.js'
 import databasePlugin from './plugins/database.js'
 import errorsPlugin from './plugins/errors.js'
 import gracefulClosePlugin from './plugins/graceful-close.js'
+import idempotencyPlugin from './plugins/idempotency.js'
 import limitsPlugin, { serverLimits } from './plugins/limits.js'
 import listQueryPlugin from './plugins/list-query.js'
 import metricsPlugin from './plugins/metrics.js'
@@ -21,6 +22,7 @@ import securityHeadersPlugin from './plugins/security-headers.js'
 import authRoutes from './routes/auth.js'
 import systemRoutes from './routes/system.js'
 import v1 from './routes/v1.js'
+import { sharedSerializerFactory } from './serialization.js'
 import { createValidatorCompiler } from './validation.js'
 import { serviceVersion } from './version.js'
 
@@ -35,6 +37,8 @@ function fastifyTrustProxy (setting: Config['trustProxy']) {
 export interface BuildOptions {
   /** Where log lines go (standard output by default); tests read them from here. */
   readonly logStream?: DestinationStream
+  /** The time it is for stored idempotent answers (their lease and expiry); tests move it. */
+  readonly clock?: () => Date
 }
 
 /** One Fastify instance, with the same options in tests and in production. */
@@ -46,6 +50,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
     ...serverLimits(config),
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
     routerOptions: {
       querystringParser: parsePhpQuery,
       ignoreTrailingSlash: true,
@@ -71,6 +76,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     perMinute: config.rateLimitPerMinute,
     loginPerMinute: config.loginRateLimitPerMinute
   })
+  await app.register(idempotencyPlugin, { ...(options.clock !== undefined && { clock: options.clock }) })
   await app.register(modelBindingPlugin)
   await app.register(answerCachePlugin)
   await app.register(listQueryPlugin)

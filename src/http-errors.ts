@@ -27,6 +27,9 @@ export class ServiceInUseError extends Conflict {
   }
 }
 
+/** Another request with the same Idempotency-Key is still being answered. */
+export const RequestInProgressError = createError('CS_REQUEST_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed.', 409)
+
 const Unprocessable = createError<[string]>('CS_VALIDATION', '%s', 422)
 
 /** A 422 in Laravel's shape: `message` summarizes, `errors` lists every field's messages. */

@@ -103,14 +103,13 @@ function openSqlite (filename: string, busyTimeoutMs: number): SQLite.Database {
 /**
  * `total_changes()` counts the rows this connection has written (never going back, even
  * on a rollback); `data_version` changes when another connection, in this process or
- * another, commits. Together they change whenever the data may have.
+ * another, commits. Together they change whenever the data may have. Two plain statements
+ * cost half what one select from the `pragma_data_version` table function does.
  */
 function sqliteChangeMark (database: SQLite.Database): () => string {
-  const statement = database.prepare('select total_changes(), data_version from pragma_data_version').raw()
-  return () => {
-    const [local, shared] = statement.get() as [number, number]
-    return `${local}:${shared}`
-  }
+  const localChanges = database.prepare('select total_changes()').pluck()
+  const dataVersion = database.prepare('pragma data_version').pluck()
+  return () => `${localChanges.get() as number}:${dataVersion.get() as number}`
 }
 
 export function createDatabase (config: DatabaseConfig, options: DatabaseOptions = {}): Database {

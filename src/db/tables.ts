@@ -87,6 +87,20 @@ export interface ChangeEventsTable {
   created_at: Timestamp
 }
 
+export interface IdempotencyKeysTable {
+  token_id: number
+  key: string
+  /** SHA-256, in hex, of the method, the URL and the body as sent. */
+  fingerprint: string
+  /** Null while the request that claimed the key is being answered. */
+  status: number | null
+  /** JSON text: the answer's headers worth replaying, by lower-case name. */
+  headers: string | null
+  body: string | null
+  created_at: Timestamp
+  expires_at: Timestamp
+}
+
 export interface DB {
   customers: CustomersTable
   customer_services: CustomerServicesTable
@@ -96,4 +110,5 @@ export interface DB {
   row_counts: RowCountsTable
   assignment_history: AssignmentHistoryTable
   change_events: ChangeEventsTable
+  idempotency_keys: IdempotencyKeysTable
 }

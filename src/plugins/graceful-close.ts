@@ -24,11 +24,13 @@ export default fp(async (app) => {
     closing = true
     for (const socket of awaitingFirstRequest) socket.destroy()
   })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
   // An answer whose headers went out before the close began (a long stream) kept its connection alive.
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_request, _reply, done) => {
     if (closing) app.server.closeIdleConnections()
+    done()
   })
 }, { name: 'graceful-close' })

@@ -75,9 +75,11 @@ export function serverLimits (config: Pick<Config, 'requestTimeoutSeconds' | 'ke
  */
 export default fp<{ maxConnections: number }>(async (app, options) => {
   app.server.maxConnections = options.maxConnections
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if (request.raw.url !== undefined && request.raw.url.length > MAX_URL_LENGTH) {
-      return reply.code(414).send({ message: uriTooLongMessage })
+      reply.code(414).send({ message: uriTooLongMessage })
+      return
     }
+    done()
   })
 }, { name: 'limits' })

@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     bindCustomer: (request: FastifyRequest) => Promise<void>
     bindCustomerService: (request: FastifyRequest) => Promise<void>
+    /** Answers 404 as `bindCustomer` would for a path `{customer}` that cannot be an id, without loading it. */
+    checkCustomerId: (request: FastifyRequest) => Promise<void>
   }
   interface FastifyRequest {
     /** The record the path's `{customer}` names, once bound. */
@@ -39,6 +41,10 @@ export default fp(async (app) => {
     const customer = id === undefined ? undefined : await findCustomer(app.db, id)
     if (customer === undefined) throw new ModelNotFoundError('Customer', String(raw))
     request.customer = customer
+  })
+  app.decorate('checkCustomerId', async (request: FastifyRequest) => {
+    const raw = (request.params as Record<string, unknown>).customer
+    if (routeId(raw) === undefined) throw new ModelNotFoundError('Customer', String(raw))
   })
   app.decorate('bindCustomerService', async (request: FastifyRequest) => {
     const raw = (request.params as Record<string, unknown>).id

@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { errorResponses, rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
+import { idempotencyHeaders } from '../schemas/idempotency.js'
 
 export const apiDescription = `Catalog of optional customer services (support contracts, platform access, feature tiers),
 each with a machine \`key\` that other systems use as a feature flag, and their assignment to customers.
@@ -24,6 +25,13 @@ unknown route or method, then 401, then 429, then a missing record (404), then v
 address, 50 per address. Counted answers carry \`X-RateLimit-Limit\` and \`X-RateLimit-Remaining\`; past
 the limit a 429 \`{"message": "Too Many Attempts."}\` adds \`Retry-After\` (seconds) and
 \`X-RateLimit-Reset\` (Unix time).
+
+**Idempotent retries.** Every POST, PATCH and DELETE under \`/api/v1\` takes an \`Idempotency-Key\` header
+(1–255 printable ASCII characters; a UUID per operation). The first final answer (2xx or 4xx) to a request with
+a key is kept for 24 hours for the token that sent it; a retry with the same key, method, URL and body gets that
+answer again, with \`Idempotent-Replayed: true\`, and does nothing. The same key with another request is a 422;
+while the first request is still being answered, a 409 with \`Retry-After\`. A 5xx, 408 or 429 is not kept: the
+retry runs again.
 
 **Request ids.** Every answer but a 408 or 431 carries \`X-Request-Id\`: the one the request sent, when it is
 1–128 letters, digits or \`._:=+/-\`, or a new UUID. Quote it when reporting a problem; the request's log lines
@@ -96,6 +104,7 @@ export default fp<{ version: string }>(async (app, options) => {
         },
         headers: {
           ...rateLimitHeaders,
+          ...idempotencyHeaders,
           RequestId: {
             description: 'The request id: the `X-Request-Id` the request sent when it is 1–128 letters, digits or `._:=+/-`, ' +
               'otherwise a UUID the service made up. Every log line of the request carries it.',
@@ -121,10 +130,10 @@ export default fp<{ version: string }>(async (app, options) => {
               parameter.explode = true
             }
           }
-          // The rate-limit headers are described once, as components; every answer carries the request id.
+          // The rate-limit and replay headers are described once, as components; every answer carries the request id.
           for (const response of Object.values(operation.responses ?? {})) {
             for (const name of Object.keys(response.headers ?? {})) {
-              if (name in rateLimitHeaders) (response.headers as Record<string, unknown>)[name] = { $ref: `#/components/headers/${name}` }
+              if (name in rateLimitHeaders || name in idempotencyHeaders) (response.headers as Record<string, unknown>)[name] = { $ref: `#/components/headers/${name}` }
             }
             response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/RequestId' } }
           }

@@ -113,11 +113,12 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: AssignmentParams,
       response: { 200: AssignedService, ...errorResponses(400, 401, 404) }
     },
-    preValidation: app.bindCustomer
+    preValidation: app.checkCustomerId
   }, async (request) => {
-    const service = await findAssignedService(app.db, request.params.customer, request.params.key)
-    if (service === undefined) throw new ModelNotFoundError('CustomerService', request.params.key)
-    return service
+    const lookup = await findAssignedService(app.db, request.params.customer, request.params.key)
+    if (lookup.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)
+    if (lookup.status === 'not_assigned') throw new ModelNotFoundError('CustomerService', request.params.key)
+    return lookup.service
   })
 }
 

@@ -9,7 +9,8 @@ import { withRateLimit } from '../schemas/common.js'
 /**
  * Everything under /api/v1 needs a bearer token; the check runs before anything else,
  * then the token's rate limit, as Laravel's `auth` and `throttle` middleware do, and only
- * then may a read be answered from the answer cache.
+ * then may a read be answered from the answer cache, or a write's retry from its stored
+ * answer (`Idempotency-Key`).
  */
 const v1: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.auth([app.verifyBearer]))
@@ -18,6 +19,8 @@ const v1: FastifyPluginAsyncTypebox = async (app) => {
     app.addHook('onRequest', app.answerCache.serve)
     app.addHook('onSend', app.answerCache.store)
   }
+  // Before the rate limit's onRoute, which adds its headers to the answers this one adds.
+  app.addHook('onRoute', app.idempotency.protect)
   app.addHook('onRoute', (route) => {
     const response = withRateLimit(route.schema?.response as Record<string, object>)
     route.schema = { ...route.schema, security: [{ bearerAuth: [] }], response }

@@ -57,7 +57,7 @@ for (const dialect of testDialects()) {
     t.same(second.results, [])
     const tables = await db.introspection.getTables()
     t.same(tables.map((table) => table.name).filter((table) => !table.startsWith('kysely_')).sort(),
-      ['api_tokens', 'assignment_history', 'change_events', 'customer_customer_service', 'customer_services', 'customers', 'row_counts', 'users'])
+      ['api_tokens', 'assignment_history', 'change_events', 'customer_customer_service', 'customer_services', 'customers', 'idempotency_keys', 'row_counts', 'users'])
   })
 
   t.test(`${dialect}: assignments made before history began get an attach at their own time, with their version`, async (t) => {

@@ -1,5 +1,8 @@
 import t from 'tap'
-import { buildPhpQuery, parsePhpQuery } from '../../src/domain/php-query.js'
+import { isDeepStrictEqual } from 'node:util'
+import fc from 'fast-check'
+import qs from 'qs'
+import { buildPhpQuery, parsePhpQuery, parsePlainQuery } from '../../src/domain/php-query.js'
 
 t.test('encoded brackets build a map', async (t) => {
   t.same(parsePhpQuery('filter%5Bname%5D=support&sort=-name'), { filter: { name: 'support' }, sort: '-name' })
@@ -66,4 +69,19 @@ t.test('lists are written with indices, as http_build_query does', async (t) => 
 t.test('what is built parses back to the same parameters', async (t) => {
   const parameters = { filter: { name: 'premium support', key: ['a', 'b'] }, sort: '-created_at,name', per_page: '25' }
   t.same(parsePhpQuery(buildPhpQuery(parameters)), parameters)
+})
+
+t.test('the plain-query fast path answers what qs answers', async (t) => {
+  const plainCharacter = fc.constantFrom('a', 'b', 'Z', '0', '9', '=', '&', '?', '.', '-', '_', ' ', ',', 'é', '\u0000')
+  const plainText = fc.array(plainCharacter, { maxLength: 40 }).map((characters) => characters.join(''))
+  const prototypeKey = fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf')
+  const query = fc.oneof(
+    plainText,
+    fc.array(fc.tuple(fc.oneof(plainText, prototypeKey), plainText), { maxLength: 8 })
+      .map((pairs) => pairs.map(([key, value]) => `${key}=${value}`).join('&')),
+    fc.integer({ min: 990, max: 1010 }).map((count) => Array.from({ length: count }, (_, index) => `k${index}=${index}`).join('&'))
+  )
+  const qsOptions = { duplicates: 'last', depth: 8, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false, ignoreQueryPrefix: true } as const
+  t.doesNotThrow(() => fc.assert(fc.property(query, (text) =>
+    isDeepStrictEqual({ ...parsePlainQuery(text) }, { ...qs.parse(text, qsOptions) })), { numRuns: 2000, seed: 20261129 }))
 })

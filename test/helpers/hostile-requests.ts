@@ -258,7 +258,13 @@ const extraHeaders: Arbitrary<Record<string, string>> = fc.record({
   accept: fc.constantFrom('application/json', 'text/html', '*/*', 'application/xml', ''),
   'x-forwarded-host': headerValue,
   'x-forwarded-proto': fc.constantFrom('https', 'gopher', ''),
-  'x-http-method-override': fc.constantFrom(...methods)
+  'x-http-method-override': fc.constantFrom(...methods),
+  // Mostly fresh keys, so that requests still reach the routes; some reused, some invalid.
+  'idempotency-key': fc.oneof(
+    { weight: 4, arbitrary: fc.uuid() },
+    { weight: 1, arbitrary: fc.constantFrom('retry-1', 'retry-2', '', 'x'.repeat(256), ' ') },
+    { weight: 1, arbitrary: headerValue }
+  )
 }, { requiredKeys: [] })
 
 function pathValueFor (parameter: Parameter | undefined): Arbitrary<string | Existing> {

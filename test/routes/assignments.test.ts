@@ -115,7 +115,11 @@ for (const dialect of testDialects()) {
       t.equal(response.statusCode, 404)
       t.same(response.json(), { message: 'No query results for model [App\\Models\\Customer] 4040' })
       t.equal((await api({ method: 'GET', url: '/api/v1/customers/4040/services?sort=bogus' })).statusCode, 404)
-      t.equal((await api({ method: 'GET', url: '/api/v1/customers/4040/services/svc-1' })).statusCode, 404)
+      for (const customer of ['4040', 'abc', '0']) {
+        const check = await api({ method: 'GET', url: `/api/v1/customers/${customer}/services/svc-1` })
+        t.equal(check.statusCode, 404, customer)
+        t.same(check.json(), { message: `No query results for model [App\\Models\\Customer] ${customer}` }, customer)
+      }
     })
 
     t.test("a customer's list carries each service's pivot and takes the catalog's filters and sorts", async (t) => {
@@ -143,7 +147,9 @@ for (const dialect of testDialects()) {
       const hasNot = await api({ method: 'GET', url: `/api/v1/customers/${customer.id}/services/svc-2` })
       t.equal(hasNot.statusCode, 404)
       t.same(hasNot.json(), { message: 'No query results for model [App\\Models\\CustomerService] svc-2' })
-      t.equal((await api({ method: 'GET', url: `/api/v1/customers/${customer.id}/services/no-such` })).statusCode, 404)
+      const unknown = await api({ method: 'GET', url: `/api/v1/customers/${customer.id}/services/no-such` })
+      t.equal(unknown.statusCode, 404)
+      t.same(unknown.json(), { message: 'No query results for model [App\\Models\\CustomerService] no-such' })
     })
   })
 }

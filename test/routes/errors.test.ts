@@ -86,7 +86,8 @@ for (const dialect of testDialects()) {
       const client = clientFor(broken, await loginAs(broken))
       const { sql } = await import('kysely')
       await sql`drop table customer_customer_service`.execute(broken.db)
-      const response = await client({ method: 'GET', url: '/api/v1/customers/1/services/x' })
+      // Routes that do not read the broken table still answer as usual.
+      const response = await client({ method: 'GET', url: '/api/v1/customers/1' })
       t.equal(response.statusCode, 404)
       const customer = (await client({ method: 'POST', url: '/api/v1/customers', payload: { name: 'x' } })).json()
       const failing = await client({ method: 'GET', url: `/api/v1/customers/${customer.id}/services` })

@@ -150,13 +150,26 @@ export async function listServicesOfCustomerAt (
   return { rows: page.rows.map(toAssignedService), total: page.total }
 }
 
-const assignedServiceByKey = compiledOnce((db, customerId: number, key: string) => assignedServicesOf(db, customerId)
-  .where('customer_services.key', '=', key)
+/** The feature check in one query: the customer, and the service with its pivot when the customer has it. */
+const customerAndAssignedService = compiledOnce((db, customerId: number, key: string) => db.selectFrom('customers')
+  .leftJoin('customer_services', (join) => join.on('customer_services.key', '=', key))
+  .leftJoin('customer_customer_service', (join) => join
+    .onRef('customer_customer_service.customer_id', '=', 'customers.id')
+    .onRef('customer_customer_service.customer_service_id', '=', 'customer_services.id'))
+  .where('customers.id', '=', customerId)
   .select([...serviceColumns, ...pivotColumns]))
 
-export async function findAssignedService (db: Kysely<DB>, customerId: number, key: string): Promise<AssignedService | undefined> {
-  const [row] = await assignedServiceByKey(db, customerId, key)
-  return row === undefined ? undefined : toAssignedService(row)
+export type AssignedServiceLookup =
+  | { status: 'customer_missing' }
+  | { status: 'not_assigned' }
+  | { status: 'assigned', service: AssignedService }
+
+export async function findAssignedService (db: Kysely<DB>, customerId: number, key: string): Promise<AssignedServiceLookup> {
+  const [row] = await customerAndAssignedService(db, customerId, key)
+  if (row === undefined) return { status: 'customer_missing' }
+  // Without a pivot row the joined columns are null.
+  if (row.customer_id === null) return { status: 'not_assigned' }
+  return { status: 'assigned', service: toAssignedService(row as AssignedRow) }
 }
 
 export type SyncOutcome =

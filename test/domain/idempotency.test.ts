@@ -1,0 +1,31 @@
+import t from 'tap'
+import { headersToReplay, IDEMPOTENCY_LEASE_MS, isStorableStatus, judgeRecord } from '../../src/domain/idempotency.js'
+
+t.test('successes and client errors are kept; server errors, timeouts and rate limits are not', async (t) => {
+  t.same([200, 201, 204, 400, 404, 409, 422].map(isStorableStatus), [true, true, true, true, true, true, true])
+  t.same([100, 304, 408, 429, 500, 503].map(isStorableStatus), [false, false, false, false, false, false])
+})
+
+t.test('only the headers that belong to the answer are replayed', async (t) => {
+  t.same(headersToReplay({
+    'content-type': 'application/json; charset=utf-8',
+    location: '/api/v1/customers/1',
+    etag: '"abc"',
+    'x-ratelimit-remaining': 59,
+    'x-request-id': 'r-1',
+    'content-length': 12
+  }), { 'content-type': 'application/json; charset=utf-8', location: '/api/v1/customers/1', etag: '"abc"' })
+})
+
+t.test('a recorded key is judged by expiry, then fingerprint, then state', async (t) => {
+  const now = new Date('2026-05-01T10:00:00.000Z')
+  const ago = (ms: number) => new Date(now.getTime() - ms)
+  const record = { fingerprint: 'f', status: 201, createdAt: ago(1000), expiresAt: ago(-1000) }
+  t.equal(judgeRecord(record, 'f', now), 'replay')
+  t.equal(judgeRecord(record, 'g', now), 'mismatch')
+  t.equal(judgeRecord({ ...record, expiresAt: now }, 'g', now), 'expired', 'an expired record counts as absent, whatever it held')
+  t.equal(judgeRecord({ ...record, status: null }, 'f', now), 'in_progress')
+  t.equal(judgeRecord({ ...record, status: null }, 'g', now), 'mismatch')
+  t.equal(judgeRecord({ ...record, status: null, createdAt: ago(IDEMPOTENCY_LEASE_MS - 1) }, 'f', now), 'in_progress')
+  t.equal(judgeRecord({ ...record, status: null, createdAt: ago(IDEMPOTENCY_LEASE_MS) }, 'f', now), 'abandoned')
+})
