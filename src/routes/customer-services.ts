@@ -35,6 +35,15 @@ const SHOW_CHUNK_SIZE = 1000
 
 const keyTaken = () => new ValidationFailedError({ key: ['The key has already been taken.'] })
 
+/**
+ * `GET /customers/{customer}/services/history` is the customer's assignment history, so the
+ * feature-flag check of a service keyed `history` could never be reached: the key is refused.
+ */
+const reservedKeys = new Set(['history'])
+function refuseReservedKey (key: string | undefined): void {
+  if (key !== undefined && reservedKeys.has(key)) throw new ValidationFailedError({ key: [`The key ${key} is reserved.`] })
+}
+
 const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
     schema: {
@@ -104,13 +113,14 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customer services'],
       operationId: 'createCustomerService',
       summary: 'Add a service to the catalog',
-      description: 'Creates a catalog entry. The key must be unique.',
+      description: 'Creates a catalog entry. The key must be unique, and not `history` (reserved: that path is a customer\'s assignment history).',
       body: CreateCustomerServiceBody,
       headers: ReasonHeaders,
       response: { 201: CountedCustomerService, ...errorResponses(401, ...bodyErrorStatuses) }
     }
   }, async (request, reply) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
+    refuseReservedKey(key)
     try {
       const service = await createCustomerService(app.db, app.dialect, {
         key,
@@ -130,7 +140,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customer services'],
       operationId: 'updateCustomerService',
       summary: 'Change a service',
-      description: 'Changes any of key, name, description and can_be_enabled.',
+      description: 'Changes any of key, name, description and can_be_enabled (the key `history` is reserved).',
       params: CustomerServiceParams,
       body: UpdateCustomerServiceBody,
       headers: ReasonHeaders,
@@ -139,6 +149,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: app.bindCustomerService
   }, async (request) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
+    refuseReservedKey(key)
     try {
       const service = await updateCustomerService(app.db, app.dialect, request.params.id, {
         key,

@@ -97,6 +97,11 @@ for (const dialect of testDialects()) {
       t.same(history.map((entry) => entry.customer_id), [other.id, Number(url.split('/')[4])])
       t.equal((await api({ method: 'GET', url: '/api/v1/customer-services/999999/history' })).statusCode, 404)
       t.equal((await api({ method: 'GET', url: '/api/v1/customers/999999/services/history' })).statusCode, 404)
+      const reserved = await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'history', name: 'H' } })
+      t.same([reserved.statusCode, reserved.json()], [422, { message: 'The key history is reserved.', errors: { key: ['The key history is reserved.'] } }],
+        'a service keyed history would have an unreachable feature-flag check')
+      t.equal((await api({ method: 'PATCH', url: `/api/v1/customer-services/${a}`, payload: { key: 'history' } })).statusCode, 422)
+      t.equal((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'history.v2', name: 'H' } })).statusCode, 201)
       for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
         const answer = await api({ method, url: `${url}/history` })
         t.equal(answer.statusCode, 405, `${method} on a customer's history`)
