@@ -26,3 +26,14 @@ CREATE TABLE change_events (
   payload TEXT NOT NULL,
   created_at TIMESTAMPTZ(3) NOT NULL
 );
+
+-- Assignments made before history began: one attach each, at the time it was made, with
+-- the version it has now (earlier version changes were not recorded and stay unknown).
+-- Point-in-time answers and set versions then hold for them too. No events: consumers start
+-- from the current state.
+INSERT INTO assignment_history (customer_id, customer_service_id, service_key, action, version_before, version_after, reason, created_at)
+SELECT p.customer_id, p.customer_service_id, s.key, 'attached', NULL, p.version,
+  'Recorded when history began: attached at this time; earlier version changes are unknown.', p.created_at
+FROM customer_customer_service p
+JOIN customer_services s ON s.id = p.customer_service_id
+ORDER BY p.created_at, p.customer_id, p.customer_service_id;

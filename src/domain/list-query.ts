@@ -5,6 +5,8 @@
 export interface ListSpec<Filter extends string, Sort extends string> {
   readonly filters: readonly Filter[]
   readonly sorts: readonly Sort[]
+  /** The order without `sort` (or with an empty one); by default, by id ascending. */
+  readonly defaultSorts?: ReadonlyArray<SortTerm<Sort>>
 }
 
 export interface SortTerm<Sort extends string> {
@@ -32,7 +34,7 @@ export function parseListQuery<Filter extends string, Sort extends string> (
 ): ListQuery<Filter, Sort> {
   return {
     filters: parseFilters(query.filter, spec.filters),
-    sorts: parseSorts(query.sort, spec.sorts),
+    sorts: parseSorts(query.sort, spec.sorts, spec.defaultSorts),
     page: parsePage(query.page),
     perPage: parsePerPage(query.per_page)
   }
@@ -55,8 +57,9 @@ function parseFilters<Filter extends string> (raw: unknown, allowed: readonly Fi
   return filters
 }
 
-function parseSorts<Sort extends string> (raw: unknown, allowed: readonly Sort[]): Array<SortTerm<Sort>> {
+function parseSorts<Sort extends string> (raw: unknown, allowed: readonly Sort[], fallback?: ReadonlyArray<SortTerm<Sort>>): Array<SortTerm<Sort>> {
   const requested = splitValues(raw)
+  if (requested.length === 0 && fallback !== undefined) return [...fallback]
   const unknown = requested
     .map((term) => term.replace(/^-/, ''))
     .filter((name) => !allowed.includes(name as Sort))

@@ -17,3 +17,13 @@ const storedForm = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 export function toStoredTimestamp (date: Date): string {
   return date.toISOString()
 }
+
+/**
+ * A time as it is compared with stored ones: stored text sorts as time only for years
+ * 0000–9999, so a time outside them is brought to the nearest end (which changes no answer).
+ */
+export function toStoredBound (date: Date): string {
+  if (date.getTime() > Date.UTC(9999, 11, 31, 23, 59, 59, 999)) return '9999-12-31T23:59:59.999Z'
+  if (date.getTime() < Date.parse('0000-01-01T00:00:00.000Z')) return '0000-01-01T00:00:00.000Z'
+  return toStoredTimestamp(date)
+}

@@ -1,10 +1,10 @@
 /**
  * Answers computed from data at one version, kept while the data stays at it: a new
- * version empties the cache at once. Bounded by the bytes of text it holds; the
- * oldest entries go first.
+ * version empties the cache at once. Bounded by the bytes of text it holds (a value's
+ * `length`); the oldest entries go first.
  */
-export class VersionedCache {
-  readonly #entries = new Map<string, string>()
+export class VersionedCache<Value extends { readonly length: number } = string> {
+  readonly #entries = new Map<string, Value>()
   #version: string | null = null
   #bytes = 0
 
@@ -13,7 +13,7 @@ export class VersionedCache {
     private readonly maxEntryBytes: number
   ) {}
 
-  get (key: string, version: string): string | undefined {
+  get (key: string, version: string): Value | undefined {
     if (version !== this.#version) {
       this.#reset(version)
       return undefined
@@ -22,7 +22,7 @@ export class VersionedCache {
   }
 
   /** `version` is the one read before the text was computed from the data. */
-  set (key: string, version: string, text: string): void {
+  set (key: string, version: string, text: Value): void {
     if (version !== this.#version) return
     const bytes = text.length
     if (bytes > this.maxEntryBytes) return
@@ -32,7 +32,7 @@ export class VersionedCache {
       this.#bytes -= previous.length
     }
     while (this.#bytes + bytes > this.maxBytes) {
-      const [oldestKey, oldest] = this.#entries.entries().next().value as [string, string]
+      const [oldestKey, oldest] = this.#entries.entries().next().value as [string, Value]
       this.#entries.delete(oldestKey)
       this.#bytes -= oldest.length
     }

@@ -26,6 +26,15 @@ const MAX_ANSWER_BYTES = 256 * 1024
 
 const keyOf = (request: FastifyRequest) => `${request.protocol}://${request.host}${request.url}`
 
+/** An answer's text and the entity tag it was sent with, which a cached answer must carry too. */
+class Answer {
+  constructor (readonly body: string, readonly etag: string | undefined) {}
+
+  get length (): number {
+    return this.body.length + (this.etag?.length ?? 0)
+  }
+}
+
 /**
  * Successful GET answers, kept as the JSON text sent, keyed by the URL (whose host
  * and scheme the pagination links contain), and dropped as soon as the database's
@@ -41,7 +50,7 @@ export default fp(async (app) => {
     app.decorate('answerCache', null)
     return
   }
-  const answers = new VersionedCache(CACHE_BYTES, MAX_ANSWER_BYTES)
+  const answers = new VersionedCache<Answer>(CACHE_BYTES, MAX_ANSWER_BYTES)
   const stats = { hits: 0, misses: 0 }
 
   app.decorate('answerCache', {
@@ -56,11 +65,13 @@ export default fp(async (app) => {
         return undefined
       }
       stats.hits++
-      return reply.type('application/json; charset=utf-8').send(cached)
+      if (cached.etag !== undefined) reply.header('etag', cached.etag)
+      return reply.type('application/json; charset=utf-8').send(cached.body)
     },
     store: async (request, reply, payload) => {
       if (request.answerVersion !== null && reply.statusCode === 200 && typeof payload === 'string') {
-        answers.set(keyOf(request), request.answerVersion, payload)
+        const etag = reply.getHeader('etag')
+        answers.set(keyOf(request), request.answerVersion, new Answer(payload, typeof etag === 'string' ? etag : undefined))
       }
       return payload
     }

@@ -94,6 +94,8 @@ export default fp<{ version: string }>(async (app, options) => {
         { name: 'Customer services', description: 'The catalog of services.' },
         { name: 'Customers', description: 'Customers and their account numbers.' },
         { name: 'Customer assignments', description: 'Which services each customer has.' },
+        { name: 'Assignment history', description: 'Every change of every customer\'s services, read-only.' },
+        { name: 'Change events', description: 'The outbox other systems follow, with a cursor.' },
         { name: 'System', description: 'Version and health, without a token.' }
       ],
       components: {

@@ -1,14 +1,39 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { findAssignedService, listServicesOfCustomer, syncServices } from '../db/queries/assignments.js'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { findAssignedService, listServicesOfCustomer, listServicesOfCustomerAt, syncServices } from '../db/queries/assignments.js'
 import { catalogFilters, catalogSorts, type CatalogFilter, type CatalogSort } from '../db/queries/customer-services.js'
+import { parseDateTime } from '../domain/date-time.js'
 import type { ListQuery } from '../domain/list-query.js'
 import { readSyncRequest, unknownServiceErrors } from '../domain/sync-request.js'
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
-import { AssignedService, AssignmentParams, exampleAssignedService, SyncBody, SyncResult } from '../schemas/assignment.js'
+import {
+  AssignedService,
+  AssignmentParams,
+  exampleAssignedService,
+  PointInTimeQuery,
+  PreconditionFailedBody,
+  setTagHeader,
+  SyncBody,
+  SyncHeaders,
+  SyncResult
+} from '../schemas/assignment.js'
 import { bodyErrorStatuses, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
+import { changeContextOf, ReasonHeaders } from './change-context.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The list's `at`, read before the list query is brought to its documented form. */
+    pointInTime: Date | null
+  }
+}
+
+const preconditionFailed = "The customer's services have changed since you read them."
 
 const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.decorateRequest('pointInTime', null)
+
   app.get('/:customer/services', {
     config: { access: 'customer-read' },
     schema: {
@@ -16,14 +41,27 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listCustomerAssignedServices',
       summary: "List a customer's services",
       description: 'A page of the services the customer has, each with its `pivot` (version, when assigned). ' +
-        'Same filters and sorts as the catalog.',
+        'Same filters and sorts as the catalog. The `ETag` names the whole current set, for a sync\'s `If-Match`. ' +
+        'With `at`, the services the customer had at that time, rebuilt from its history.',
       params: CustomerParams,
-      querystring: ListQuerystring(catalogFilters, catalogSorts),
-      response: { 200: Paginated(AssignedService, "A page of the customer's services.", { path: 'customers/42/services', item: exampleAssignedService }), ...errorResponses(400, 401, 404) }
+      querystring: Type.Object({ ...ListQuerystring(catalogFilters, catalogSorts).properties, ...PointInTimeQuery.properties }),
+      response: {
+        200: {
+          ...Paginated(AssignedService, "A page of the customer's services.", { path: 'customers/42/services', item: exampleAssignedService }),
+          headers: setTagHeader()
+        },
+        ...errorResponses(400, 401, 404, 422)
+      }
     },
-    preValidation: [app.bindCustomer, app.listQuery({ filters: catalogFilters, sorts: catalogSorts })]
-  }, async (request) => {
-    const page = await listServicesOfCustomer(app.db, request.params.customer, request.list as ListQuery<CatalogFilter, CatalogSort>)
+    preValidation: [app.bindCustomer, readPointInTime, app.listQuery({ filters: catalogFilters, sorts: catalogSorts })]
+  }, async (request, reply) => {
+    const list = request.list as ListQuery<CatalogFilter, CatalogSort>
+    if (request.pointInTime !== null) {
+      const page = await listServicesOfCustomerAt(app.db, request.params.customer, list, request.pointInTime)
+      return request.paginate(page.rows, page.total)
+    }
+    const page = await listServicesOfCustomer(app.db, request.params.customer, list)
+    reply.header('etag', page.etag)
     return request.paginate(page.rows, page.total)
   })
 
@@ -34,20 +72,32 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "Replace a customer's services",
       description: 'Afterwards the customer has exactly the services given (an empty list removes them all). ' +
         'Services already assigned keep their timestamps unless given attributes differ. Applied atomically; ' +
-        'concurrent syncs of one customer apply one after the other.',
+        'concurrent syncs of one customer apply one after the other. Every change is recorded in the customer\'s ' +
+        'history (with the `X-Reason` header, if sent) and in the change events. With `If-Match`, applied only if ' +
+        'the set still has that tag (otherwise 412 and the current set). The `ETag` names the set afterwards.',
       params: CustomerParams,
+      headers: Type.Object({ ...ReasonHeaders.properties, ...SyncHeaders.properties }),
       body: SyncBody,
-      response: { 201: SyncResult, ...errorResponses(401, 404, ...bodyErrorStatuses) }
+      response: {
+        201: { ...SyncResult, headers: setTagHeader() },
+        412: { ...PreconditionFailedBody, headers: setTagHeader() },
+        ...errorResponses(401, 404, ...bodyErrorStatuses)
+      }
     },
     preValidation: app.bindCustomer
   }, async (request, reply) => {
     const { desired, fieldOf, errors } = readSyncRequest(request.body.services)
     if (Object.keys(errors).length > 0) throw new ValidationFailedError(errors)
-    const outcome = await syncServices(app.db, app.dialect, request.params.customer, desired)
+    const outcome = await syncServices(app.db, app.dialect, request.params.customer, desired, changeContextOf(request), {
+      ifMatch: request.headers['if-match']
+    })
     if (outcome.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)
     if (outcome.status === 'unknown_services') throw new ValidationFailedError(unknownServiceErrors(outcome.serviceIds, fieldOf))
+    if (outcome.status === 'precondition_failed') {
+      return reply.code(412).header('etag', outcome.etag).send({ message: preconditionFailed, services: outcome.services })
+    }
     app.metrics.recordSync(outcome)
-    return reply.code(201).send({
+    return reply.code(201).header('etag', outcome.etag).send({
       message: 'Services synced successfully.',
       attached: outcome.attached,
       detached: outcome.detached,
@@ -72,6 +122,18 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (lookup.status === 'not_assigned') throw new ModelNotFoundError('CustomerService', request.params.key)
     return lookup.service
   })
+}
+
+/** `at` is read first: the list query's hook keeps only the list's own parameters. */
+async function readPointInTime (request: FastifyRequest): Promise<void> {
+  const raw = (request.query as Record<string, unknown>).at
+  // An empty value (`at=`, which the query parser reads as null) means no value, as for filters.
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return
+  const at = typeof raw === 'string' ? parseDateTime(raw.trim()) : undefined
+  if (at === undefined) {
+    throw new ValidationFailedError({ at: ['The at field must be a valid ISO-8601 date and time with a zone, such as 2026-01-01T00:00:00Z.'] })
+  }
+  request.pointInTime = at
 }
 
 export default assignmentRoutes

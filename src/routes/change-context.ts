@@ -6,7 +6,7 @@ import type { ChangeContext } from '../db/queries/change-log.js'
 export const ReasonHeaders = Type.Object({
   'x-reason': Type.Optional(Type.String({
     maxLength: 255,
-    description: 'Why the change is made, kept in the assignment history (at most 255 characters).',
+    description: 'Why the change is made, kept in the assignment history and the change events (at most 255 characters).',
     examples: ['Upgrade requested in ticket #4711']
   }))
 })

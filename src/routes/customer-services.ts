@@ -28,11 +28,21 @@ import {
   ServiceInUseBody,
   UpdateCustomerServiceBody
 } from '../schemas/customer-service.js'
+import { changeContextOf, ReasonHeaders } from './change-context.js'
 
 /** Customers read per query by the show endpoint; a service with more is streamed. */
 const SHOW_CHUNK_SIZE = 1000
 
 const keyTaken = () => new ValidationFailedError({ key: ['The key has already been taken.'] })
+
+/**
+ * `GET /customers/{customer}/services/history` is the customer's assignment history, so the
+ * feature-flag check of a service keyed `history` could never be reached: the key is refused.
+ */
+const reservedKeys = new Set(['history'])
+function refuseReservedKey (key: string | undefined): void {
+  if (key !== undefined && reservedKeys.has(key)) throw new ValidationFailedError({ key: [`The key ${key} is reserved.`] })
+}
 
 const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
@@ -103,19 +113,21 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customer services'],
       operationId: 'createCustomerService',
       summary: 'Add a service to the catalog',
-      description: 'Creates a catalog entry. The key must be unique.',
+      description: 'Creates a catalog entry. The key must be unique, and not `history` (reserved: that path is a customer\'s assignment history).',
       body: CreateCustomerServiceBody,
+      headers: ReasonHeaders,
       response: { 201: CountedCustomerService, ...errorResponses(401, ...bodyErrorStatuses) }
     }
   }, async (request, reply) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
+    refuseReservedKey(key)
     try {
-      const service = await createCustomerService(app.db, {
+      const service = await createCustomerService(app.db, app.dialect, {
         key,
         name,
         description: description ?? null,
         can_be_enabled: canBeEnabled === undefined ? false : toBoolean(canBeEnabled)
-      })
+      }, changeContextOf(request))
       return reply.code(201).send(service)
     } catch (error) {
       if (error instanceof KeyTakenError) throw keyTaken()
@@ -128,21 +140,23 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customer services'],
       operationId: 'updateCustomerService',
       summary: 'Change a service',
-      description: 'Changes any of key, name, description and can_be_enabled.',
+      description: 'Changes any of key, name, description and can_be_enabled (the key `history` is reserved).',
       params: CustomerServiceParams,
       body: UpdateCustomerServiceBody,
+      headers: ReasonHeaders,
       response: { 200: CountedCustomerService, ...errorResponses(401, 404, ...bodyErrorStatuses) }
     },
     preValidation: app.bindCustomerService
   }, async (request) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
+    refuseReservedKey(key)
     try {
-      const service = await updateCustomerService(app.db, request.params.id, {
+      const service = await updateCustomerService(app.db, app.dialect, request.params.id, {
         key,
         name,
         description,
         can_be_enabled: canBeEnabled === undefined ? undefined : toBoolean(canBeEnabled)
-      })
+      }, changeContextOf(request))
       if (service === undefined) throw new ModelNotFoundError('CustomerService', request.params.id)
       return service
     } catch (error) {
@@ -158,11 +172,12 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Remove a service from the catalog',
       description: 'Deletes a catalog entry that no customer has; 409 while customers still have it.',
       params: CustomerServiceParams,
-      response: { 204: Deleted, 409: ServiceInUseBody, ...errorResponses(400, 401, 404) }
+      headers: ReasonHeaders,
+      response: { 204: Deleted, 409: ServiceInUseBody, ...errorResponses(400, 401, 404, 422) }
     },
     preValidation: app.bindCustomerService
   }, async (request, reply) => {
-    const outcome = await deleteCustomerService(app.db, app.dialect, request.params.id)
+    const outcome = await deleteCustomerService(app.db, app.dialect, request.params.id, changeContextOf(request))
     if (outcome.status === 'missing') throw new ModelNotFoundError('CustomerService', request.params.id)
     if (outcome.status === 'assigned') throw new ServiceInUseError(outcome.customersCount)
     return reply.code(204).send(null)

@@ -13,6 +13,7 @@ import {
 import type { ListQuery } from '../domain/list-query.js'
 import { ModelNotFoundError } from '../http-errors.js'
 import { bodyErrorStatuses, Deleted, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
+import { changeContextOf, ReasonHeaders } from './change-context.js'
 import { CreateCustomerBody, Customer, CustomerParams, exampleCustomer, UpdateCustomerBody } from '../schemas/customer.js'
 
 const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -39,10 +40,11 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add a customer',
       description: 'Creates a customer; its account number (`CL` and the zero-padded id) is assigned automatically.',
       body: CreateCustomerBody,
+      headers: ReasonHeaders,
       response: { 201: Customer, ...errorResponses(401, ...bodyErrorStatuses) }
     }
   }, async (request, reply) => {
-    return reply.code(201).send(await createCustomer(app.db, request.body.name))
+    return reply.code(201).send(await createCustomer(app.db, app.dialect, request.body.name, changeContextOf(request)))
   })
 
   app.get('/:customer', {
@@ -66,11 +68,12 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Changes the customer\'s name; the account number never changes.',
       params: CustomerParams,
       body: UpdateCustomerBody,
+      headers: ReasonHeaders,
       response: { 200: Customer, ...errorResponses(401, 404, ...bodyErrorStatuses) }
     },
     preValidation: app.bindCustomer
   }, async (request) => {
-    const customer = await updateCustomer(app.db, request.params.customer, request.body)
+    const customer = await updateCustomer(app.db, app.dialect, request.params.customer, request.body, changeContextOf(request))
     if (customer === undefined) throw new ModelNotFoundError('Customer', request.params.customer)
     return customer
   })
@@ -80,13 +83,15 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customers'],
       operationId: 'deleteCustomer',
       summary: 'Delete a customer',
-      description: 'Deletes the customer and all its service assignments.',
+      description: 'Deletes the customer and all its service assignments; each removal is recorded in the ' +
+        'assignment history (with the `X-Reason` header, if sent) and the change events.',
       params: CustomerParams,
-      response: { 204: Deleted, ...errorResponses(400, 401, 404) }
+      headers: ReasonHeaders,
+      response: { 204: Deleted, ...errorResponses(400, 401, 404, 422) }
     },
     preValidation: app.bindCustomer
   }, async (request, reply) => {
-    if (!await deleteCustomer(app.db, app.dialect, request.params.customer)) {
+    if (!await deleteCustomer(app.db, app.dialect, request.params.customer, changeContextOf(request))) {
       throw new ModelNotFoundError('Customer', request.params.customer)
     }
     return reply.code(204).send(null)

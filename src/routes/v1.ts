@@ -5,6 +5,8 @@ import bulkAssignmentRoutes from './bulk-assignment.js'
 import customerServiceRoutes from './customer-services.js'
 import customerTokenRoutes from './customer-tokens.js'
 import customerRoutes from './customers.js'
+import eventRoutes from './events.js'
+import historyRoutes from './history.js'
 import { errorResponses, withRateLimit } from '../schemas/common.js'
 
 /**
@@ -35,6 +37,8 @@ const v1: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, o
   await app.register(assignmentRoutes, { prefix: '/customers' })
   await app.register(assignmentChangeRoutes, { prefix: '/customers' })
   await app.register(customerTokenRoutes, { prefix: '/customers', tokenTtlSeconds: options.tokenTtlSeconds })
+  await app.register(historyRoutes)
+  await app.register(eventRoutes, { prefix: '/events' })
 }
 
 export default v1

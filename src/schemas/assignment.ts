@@ -67,3 +67,39 @@ export const AssignmentParams = Type.Object({
 })
 
 export { ServiceKey }
+
+/** The response header that carries the tag of the customer's current set (a new object each time: no YAML anchors in the spec). */
+export function setTagHeader () {
+  return {
+    ETag: Type.String({
+      description: 'The strong entity tag of the customer\'s whole current set of services (not of this page): send it back ' +
+        'as `If-Match` on a sync to apply the sync only if the set is still that one. It changes exactly when the set changes.',
+      examples: ['"v1234"']
+    })
+  }
+}
+
+export const SyncHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({
+    description: 'Apply the sync only if the customer\'s set still has this entity tag (from the `ETag` of the list or of ' +
+      'a sync), or `*` for any. Otherwise 412 with the current set. Weak tags (`W/"…"`) never match.',
+    examples: ['"v1234"']
+  }))
+})
+
+export const PreconditionFailedBody = Type.Object({
+  message: Type.String({ examples: ["The customer's services have changed since you read them."] }),
+  services: Type.Array(AssignedService, { description: "The customer's whole current set, by service id; the answer's `ETag` is its tag." })
+}, {
+  description: "`If-Match` named another set than the customer's current one: nothing was changed.",
+  examples: [{ message: "The customer's services have changed since you read them.", services: [exampleAssignedService] }]
+})
+
+export const PointInTimeQuery = Type.Object({
+  at: Type.Optional(Type.String({
+    format: 'date-time',
+    description: 'Answer the set the customer had at this time (ISO-8601 with `Z` or an offset), rebuilt from its ' +
+      'history, instead of the current one. The answer then carries no `ETag`.',
+    examples: ['2026-01-01T00:00:00Z']
+  }))
+})

@@ -5,6 +5,7 @@ import { createDatabase } from '../../src/db/database.js'
 import { createMigrator, DatabaseTooNewError, migrateToLatest, migrationNames, splitStatements } from '../../src/db/migrator.js'
 import { databaseUrlFor, testDialects } from '../helpers/app.js'
 import { parseDatabaseUrl } from '../../src/config.js'
+import { listServicesOfCustomer, listServicesOfCustomerAt } from '../../src/db/queries/assignments.js'
 
 t.test('both dialects have the same migration stems', async (t) => {
   const stems = async (dialect: 'sqlite' | 'postgres') => (await migrationNames(dialect)).map((name) => name.replace(/\.sql$/, ''))
@@ -57,5 +58,36 @@ for (const dialect of testDialects()) {
     const tables = await db.introspection.getTables()
     t.same(tables.map((table) => table.name).filter((table) => !table.startsWith('kysely_')).sort(),
       ['api_tokens', 'assignment_history', 'change_events', 'customer_customer_service', 'customer_services', 'customers', 'idempotency_keys', 'row_counts', 'users'])
+  })
+
+  t.test(`${dialect}: assignments made before history began get an attach at their own time, with their version`, async (t) => {
+    const { db, dialect: name } = createDatabase(parseDatabaseUrl(await databaseUrlFor(t, dialect)))
+    t.teardown(() => db.destroy())
+    const names = await migrationNames(dialect)
+    const before = names[names.indexOf('0003.do.assignment-history.sql') - 1] as string
+    t.equal((await createMigrator(db, name).migrateTo(before.replace(/\.sql$/, ''))).error, undefined)
+    const then = '2025-03-01T10:00:00.000Z'
+    const later = '2025-06-01T10:00:00.000Z'
+    await db.insertInto('customers').values({ name: 'c', name_folded: 'c', customer_account: 'CL000001', created_at: then, updated_at: then }).execute()
+    await db.insertInto('customer_services').values(['a', 'b'].map((key) => ({ key, name: key, name_folded: key, can_be_enabled: 0, customers_count: 1, created_at: then, updated_at: then }))).execute()
+    await db.insertInto('customer_customer_service').values([
+      { customer_id: 1, customer_service_id: 1, version: '2.0', created_at: then, updated_at: later },
+      { customer_id: 1, customer_service_id: 2, version: null, created_at: later, updated_at: later }
+    ]).execute()
+    await migrateToLatest(db, name)
+    const rows = await db.selectFrom('assignment_history').selectAll().orderBy('id').execute()
+    t.same(rows.map((row) => [row.customer_id, row.customer_service_id, row.service_key, row.action, row.version_before, row.version_after, new Date(row.created_at).toISOString()]), [
+      [1, 1, 'a', 'attached', null, '2.0', then],
+      [1, 2, 'b', 'attached', null, null, later]
+    ])
+    t.match(rows[0]?.reason, /history began/)
+    t.same(await db.selectFrom('change_events').selectAll().execute(), [], 'no events: consumers start from the current state')
+    const query = { filters: [], sorts: [{ field: 'id' as const, direction: 'asc' as const }], page: 1, perPage: 10 }
+    const at = async (time: string) => (await listServicesOfCustomerAt(db, 1, query, new Date(time))).rows.map((row) => [row.id, row.pivot.version])
+    t.same(await at('2025-01-01T00:00:00Z'), [])
+    t.same(await at('2025-04-01T00:00:00Z'), [[1, '2.0']])
+    t.same(await at('2026-01-01T00:00:00Z'), [[1, '2.0'], [2, null]])
+    const current = await listServicesOfCustomer(db, 1, query)
+    t.equal(current.etag, `"v${Number(rows[1]?.id)}"`)
   })
 }

@@ -80,5 +80,32 @@ for (const dialect of testDialects()) {
     t.same(catalog.map((service: { id: number, customers_count: number }) => [service.id, service.customers_count]),
       services.map((id) => [id, holders.get(id) ?? 0]), 'customers_count matches the assignments')
     t.equal((await after('GET', '/api/v1/customers')).body.total, customers.length, 'the maintained customer total is exact')
+
+    // History and events were written in the syncs' transactions: all of a commit's, or none.
+    let historyRows = 0
+    for (const customerId of customers) {
+      const history: Array<{ customer_service_id: number, after: object | null }> = []
+      for (let page = 1; ; page++) {
+        const body = (await after('GET', `/api/v1/customers/${customerId}/services/history?sort=id&per_page=100&page=${page}`)).body
+        history.push(...body.data)
+        if (page >= body.last_page) break
+      }
+      const replayed = new Set<number>()
+      for (const entry of history) {
+        if (entry.after === null) replayed.delete(entry.customer_service_id)
+        else replayed.add(entry.customer_service_id)
+      }
+      const held = (await after('GET', `/api/v1/customers/${customerId}/services?per_page=100`)).body.data.map((row: { id: number }) => row.id)
+      t.same([...replayed].sort((a, b) => a - b), held, `customer ${customerId}: its history replays to the set it holds`)
+      historyRows += history.length
+    }
+    let assignmentEvents = 0
+    for (let cursor = '0'; ;) {
+      const body = (await after('GET', `/api/v1/events?after=${cursor}&limit=1000`)).body
+      assignmentEvents += body.data.filter((event: { type: string }) => event.type.startsWith('assignment.')).length
+      if (body.data.length === 0) break
+      cursor = body.next_cursor
+    }
+    t.equal(assignmentEvents, historyRows, 'one event per history row: none lost, none without its change')
   })
 }

@@ -1,12 +1,14 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { diffAssignments, type CurrentAssignment, type PivotAttributes } from '../../domain/assignment-diff.js'
+import { assignmentSetTag, ifMatchAccepts } from '../../domain/entity-tag.js'
 import type { ListQuery } from '../../domain/list-query.js'
-import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
+import { toLaravelTimestamp, toStoredBound, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
 import type { AssignmentsTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort, type CustomerServiceRecord } from './customer-services.js'
+import { laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { applyFilters, applySorts, countRows, fetchPage, type Page } from './list.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
 
@@ -54,12 +56,95 @@ function assignedServicesOf (db: Kysely<DB>, customerId: number) {
     .where('customer_customer_service.customer_id', '=', customerId)
 }
 
+/** The customer's set version, beside each row of a page: one statement, one snapshot. */
+function setVersionOf (db: Kysely<DB>, customerId: number) {
+  return db.selectFrom('assignment_history')
+    .select((eb) => eb.fn.max('assignment_history.id').as('last_id'))
+    .where('assignment_history.customer_id', '=', customerId)
+    .as('set_version')
+}
+
+export interface CurrentPage extends Page<AssignedService> {
+  /** The entity tag of the customer's whole set, as it was when the page was read. */
+  readonly etag: string
+}
+
+/**
+ * A page of the customer's services and the tag of its whole set. The tag is read in the
+ * page's own statement, so it names the set the page shows. An empty page has no row to
+ * carry it: a second statement reads it, and if the customer is found to have services
+ * after all (a sync between the two), the page is read again.
+ */
 export async function listServicesOfCustomer (
   db: Kysely<DB>,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>
+): Promise<CurrentPage> {
+  for (let attempt = 1; ; attempt++) {
+    const filtered = applyFilters(assignedServicesOf(db, customerId), query.filters, catalogColumns)
+    const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns, setVersionOf(db, customerId)]), query.sorts, catalogColumns)
+    const page = await fetchPage(rows, countRows(filtered), query.page, query.perPage)
+    const [first] = page.rows
+    if (first !== undefined) {
+      return { rows: page.rows.map(toAssignedService), total: page.total, etag: assignmentSetTag(toId(first.set_version)) }
+    }
+    const state = await db.selectNoFrom((eb) => [
+      setVersionOf(db, customerId),
+      eb.selectFrom('customer_customer_service').select('customer_service_id').where('customer_id', '=', customerId).limit(1).as('any_service')
+    ]).executeTakeFirstOrThrow()
+    const showsWholeSet = query.filters.length === 0 && query.page === 1
+    if (!showsWholeSet || state.any_service === null || attempt >= 3) {
+      return { rows: [], total: page.total, etag: assignmentSetTag(toId(state.set_version)) }
+    }
+  }
+}
+
+/** History ids are bigints on PostgreSQL, which `pg` reads as strings. */
+function toId (value: number | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value)
+}
+
+/**
+ * The customer's assignments as they stood at `at`, rebuilt from its history, shaped like
+ * the pivot table (so the list's filters, sorts and pagination apply unchanged): for each
+ * service the newest history row at or before `at`; the service was assigned then unless
+ * that row is a detach. Its version is the row's; its `created_at` the time of the attach
+ * in effect, its `updated_at` the time of that newest row, as the pivot's would have been.
+ * History rows of one customer are written under its lock, so id order is time order.
+ */
+function assignmentsAt (db: Kysely<DB>, customerId: number, at: Date) {
+  const latest = db.selectFrom('assignment_history')
+    .select((eb) => [
+      'assignment_history.customer_service_id',
+      eb.fn.max('assignment_history.id').as('last_id'),
+      eb.fn.max(eb.case().when('assignment_history.action', '=', 'attached').then(eb.ref('assignment_history.id')).end()).as('attach_id')
+    ])
+    .where('assignment_history.customer_id', '=', customerId)
+    .where('assignment_history.created_at', '<=', toStoredBound(at))
+    .groupBy('assignment_history.customer_service_id')
+  return db.selectFrom(latest.as('latest'))
+    .innerJoin('assignment_history as last', 'last.id', 'latest.last_id')
+    .leftJoin('assignment_history as attach', 'attach.id', 'latest.attach_id')
+    .where('last.action', '!=', 'detached')
+    .select((eb) => [
+      'last.customer_id',
+      'last.customer_service_id',
+      'last.version_after as version',
+      eb.fn.coalesce('attach.created_at', 'last.created_at').as('created_at'),
+      'last.created_at as updated_at'
+    ])
+}
+
+/** A page of the services the customer had at `at`, with the list's filters and sorts. */
+export async function listServicesOfCustomerAt (
+  db: Kysely<DB>,
+  customerId: number,
+  query: ListQuery<CatalogFilter, CatalogSort>,
+  at: Date
 ): Promise<Page<AssignedService>> {
-  const filtered = applyFilters(assignedServicesOf(db, customerId), query.filters, catalogColumns)
+  const assigned = db.selectFrom(assignmentsAt(db, customerId, at).as('customer_customer_service'))
+    .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
+  const filtered = applyFilters(assigned, query.filters, catalogColumns)
   const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns]), query.sorts, catalogColumns)
   const page = await fetchPage(rows, countRows(filtered), query.page, query.perPage)
   return { rows: page.rows.map(toAssignedService), total: page.total }
@@ -88,46 +173,95 @@ export async function findAssignedService (db: Kysely<DB>, customerId: number, k
 }
 
 export type SyncOutcome =
-  | { status: 'synced', attached: number[], detached: number[], updated: number[] }
+  | { status: 'synced', attached: number[], detached: number[], updated: number[], etag: string }
   | { status: 'customer_missing' }
   | { status: 'unknown_services', serviceIds: number[] }
+  | { status: 'precondition_failed', etag: string, services: AssignedService[] }
+
+export interface SyncOptions {
+  /** The request's `If-Match`: the sync applies only while the set has one of these tags. */
+  readonly ifMatch?: string | undefined
+}
 
 /** The largest id either database can hold in these tables (PostgreSQL `integer`). */
 const MAX_ID = 2_147_483_647
 
+interface CurrentState {
+  last_id: number | string | null
+  last_at: string | Date | null
+  customer_service_id: number | null
+  version: string | null
+  key: string | null
+}
+
+/**
+ * What a sync needs to know of the customer, in one statement (read once its lock is
+ * held): its assignments with their services' keys (recorded in the history), and its
+ * newest history row (the set's version, and the time the next change must not precede).
+ * The one-row `base` makes the answer non-empty when the customer has neither.
+ */
+async function currentStateOf (trx: Transaction<DB>, customerId: number): Promise<CurrentState[]> {
+  const { rows } = await sql<CurrentState>`select h.id as last_id, h.created_at as last_at,
+      p.customer_service_id, p.version, s.key
+    from (select 1 as one) base
+    left join (select id, created_at from assignment_history where customer_id = ${customerId} order by id desc limit 1) h on 1 = 1
+    left join customer_customer_service p on p.customer_id = ${customerId}
+    left join customer_services s on s.id = p.customer_service_id`.execute(trx)
+  return rows
+}
+
 /**
  * Makes the customer's services exactly `desired`, in one transaction that holds the
  * customer's lock from its first read to its commit: concurrent syncs of one customer
- * apply one after the other, and a failure anywhere applies nothing.
+ * apply one after the other, and a failure anywhere applies nothing. Every change is
+ * recorded in the history and the outbox in the same transaction; a sync that changes
+ * nothing writes nothing. With `ifMatch`, the set must still be the one the client read.
  */
 export async function syncServices (
   db: Kysely<DB>,
   dialect: DialectName,
   customerId: number,
   desired: ReadonlyMap<number, PivotAttributes>,
-  now = new Date()
+  context: ChangeContext,
+  options: SyncOptions = {}
 ): Promise<SyncOutcome> {
   return await inTransaction(db, async (trx): Promise<SyncOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
 
+    const state = await currentStateOf(trx, customerId)
+    const head = state[0] as CurrentState
+    const etag = assignmentSetTag(toId(head.last_id))
+    if (options.ifMatch !== undefined && !ifMatchAccepts(options.ifMatch, etag)) {
+      const rows = await assignedServicesOf(trx, customerId)
+        .select([...serviceColumns, ...pivotColumns])
+        .orderBy('customer_services.id')
+        .execute()
+      return { status: 'precondition_failed', etag, services: rows.map(toAssignedService) }
+    }
+
     const requested = [...desired.keys()].filter((id) => Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID)
-    const found = new Set<number>()
+    const keyOf = new Map<number, string>()
     if (requested.length > 0) {
       // A share lock keeps the services from being deleted before this commits.
-      let existing = trx.selectFrom('customer_services').select('id').where('id', 'in', requested)
+      let existing = trx.selectFrom('customer_services').select(['id', 'key']).where('id', 'in', requested)
       if (dialect === 'postgres') existing = existing.forKeyShare()
-      for (const row of await existing.execute()) found.add(row.id)
+      for (const row of await existing.execute()) keyOf.set(row.id, row.key)
     }
-    const unknown = [...desired.keys()].filter((id) => !found.has(id))
+    const unknown = [...desired.keys()].filter((id) => !keyOf.has(id))
     if (unknown.length > 0) return { status: 'unknown_services', serviceIds: unknown }
 
-    const currentRows = await trx.selectFrom('customer_customer_service')
-      .select(['customer_service_id', 'version'])
-      .where('customer_id', '=', customerId)
-      .execute()
-    const current = new Map<number, CurrentAssignment>(currentRows.map((row) => [row.customer_service_id, { version: row.version }]))
+    const current = new Map<number, CurrentAssignment>()
+    for (const row of state) {
+      if (row.customer_service_id === null) continue
+      current.set(row.customer_service_id, { version: row.version })
+      keyOf.set(row.customer_service_id, row.key as string)
+    }
     const diff = diffAssignments(current, desired)
-    const timestamp = toStoredTimestamp(now)
+    if (diff.attach.length + diff.detach.length + diff.update.length === 0) {
+      return { status: 'synced', attached: [], detached: [], updated: [], etag }
+    }
+    const at = laterChangeTime(context.at, head.last_at)
+    const timestamp = toStoredTimestamp(at)
 
     if (diff.detach.length > 0) {
       await trx.deleteFrom('customer_customer_service')
@@ -164,6 +298,19 @@ export async function syncServices (
         .where('id', 'in', counted)
         .execute()
     }
-    return { status: 'synced', attached, detached: diff.detach, updated: diff.update.map((entry) => entry.serviceId) }
+    const change = (serviceId: number, action: AssignmentChange['action'], versionBefore: string | null, versionAfter: string | null): AssignmentChange =>
+      ({ customerId, serviceId, action, versionBefore, versionAfter, serviceKey: keyOf.get(serviceId) })
+    const lastId = await recordAssignmentChanges(trx, dialect, [
+      ...diff.detach.map((id) => change(id, 'detached', current.get(id)?.version ?? null, null)),
+      ...diff.update.map(({ serviceId, version }) => change(serviceId, 'updated', current.get(serviceId)?.version ?? null, version)),
+      ...diff.attach.map(({ serviceId, version }) => change(serviceId, 'attached', null, version))
+    ], { ...context, at })
+    return {
+      status: 'synced',
+      attached,
+      detached: diff.detach,
+      updated: diff.update.map((entry) => entry.serviceId),
+      etag: assignmentSetTag(lastId)
+    }
   })
 }

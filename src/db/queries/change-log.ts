@@ -10,6 +10,8 @@ export interface AssignmentChange {
   action: AssignmentAction
   versionBefore: string | null
   versionAfter: string | null
+  /** The service's key, when the caller has read it already; otherwise it is looked up. */
+  serviceKey?: string
 }
 
 /** Who made a change, when, and why. */
@@ -56,19 +58,64 @@ export async function appendEvents (trx: Transaction<DB>, dialect: DialectName, 
 }
 
 /**
+ * The time to stamp a customer's changes with, read once its lock is held: never before the
+ * time asked for or the clock's, and a millisecond after the customer's last recorded change.
+ * A request's time is taken before it waits for the lock, and replicas' clocks differ; without
+ * this a change could be stamped before one it follows, and a point-in-time answer would be
+ * wrong. Strictly later, so that every set the customer ever had is the answer for some time.
+ */
+export async function changeTimeFor (trx: Transaction<DB>, customerId: number, requested: Date): Promise<Date> {
+  const last = await trx.selectFrom('assignment_history')
+    .select('created_at')
+    .where('customer_id', '=', customerId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return laterChangeTime(requested, last?.created_at ?? null)
+}
+
+/** `changeTimeFor` for changes of many customers stamped alike (bulk assignment), their locks held. */
+export async function changeTimeForCustomers (trx: Transaction<DB>, customerIds: readonly number[], requested: Date): Promise<Date> {
+  let latest: Date | string | null = null
+  for (const chunk of chunks(customerIds, ROWS_PER_INSERT)) {
+    const row = await trx.selectFrom('assignment_history')
+      .select((eb) => eb.fn.max('created_at').as('last'))
+      .where('customer_id', 'in', chunk)
+      .executeTakeFirst()
+    const last = row?.last ?? null
+    if (last !== null && (latest === null || new Date(last).getTime() > new Date(latest).getTime())) latest = last
+  }
+  return laterChangeTime(requested, latest)
+}
+
+/** `changeTimeFor` once the customer's last change time is known. */
+export function laterChangeTime (requested: Date, lastChange: Date | string | null): Date {
+  const last = lastChange === null ? 0 : new Date(lastChange).getTime()
+  return new Date(Math.max(requested.getTime(), Date.now(), last + 1))
+}
+
+/**
  * Writes the history rows and outbox events of assignment changes, in the transaction
- * that made them. The services must still exist (their keys are recorded as they are now).
+ * that made them, then `events` (say, the deletion of the customer) after theirs. The
+ * services must still exist (their keys are recorded as they are now). Returns the id of
+ * the last history row written: the customer's new set version (null when nothing changed).
+ * Call it with the customer's lock held, last in the transaction (see `appendEvents`).
  */
 export async function recordAssignmentChanges (
   trx: Transaction<DB>,
   dialect: DialectName,
   changes: readonly AssignmentChange[],
-  context: ChangeContext
-): Promise<void> {
-  if (changes.length === 0) return
-  const serviceIds = [...new Set(changes.map((change) => change.serviceId))]
+  context: ChangeContext,
+  events: readonly ChangeEvent[] = []
+): Promise<number | null> {
+  if (changes.length === 0) {
+    await appendEvents(trx, dialect, events, context.at)
+    return null
+  }
   const keyOf = new Map<number, string>()
-  for (const chunk of chunks(serviceIds, ROWS_PER_INSERT)) {
+  for (const change of changes) if (change.serviceKey !== undefined) keyOf.set(change.serviceId, change.serviceKey)
+  const unknownKeys = [...new Set(changes.map((change) => change.serviceId))].filter((id) => !keyOf.has(id))
+  for (const chunk of chunks(unknownKeys, ROWS_PER_INSERT)) {
     const rows = await trx.selectFrom('customer_services').select(['id', 'key']).where('id', 'in', chunk).execute()
     for (const row of rows) keyOf.set(row.id, row.key)
   }
@@ -89,8 +136,12 @@ export async function recordAssignmentChanges (
       created_at: createdAt
     }
   })
-  for (const chunk of chunks(rows, ROWS_PER_INSERT)) await trx.insertInto('assignment_history').values(chunk).execute()
-  await appendEvents(trx, dialect, rows.map((row) => ({
+  let lastId = 0
+  for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
+    const inserted = await trx.insertInto('assignment_history').values(chunk).returning('id').execute()
+    for (const { id } of inserted) lastId = Math.max(lastId, Number(id))
+  }
+  await appendEvents(trx, dialect, [...rows.map((row) => ({
     type: `assignment.${row.action}`,
     payload: {
       customer_id: row.customer_id,
@@ -102,5 +153,6 @@ export async function recordAssignmentChanges (
       token_id: row.token_id,
       reason: row.reason
     }
-  })), context.at)
+  })), ...events], context.at)
+  return lastId
 }

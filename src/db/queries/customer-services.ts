@@ -8,6 +8,7 @@ import type { CustomerServicesTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
+import { appendEvents, type ChangeContext, type ChangeEvent } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
 
 export const catalogFilters = ['name', 'key'] as const
@@ -109,8 +110,13 @@ export async function findCustomerServiceByKey (db: Kysely<DB>, key: string): Pr
   return row === undefined ? undefined : toCounted(row)
 }
 
-export async function createCustomerService (db: Kysely<DB>, input: CustomerServiceInput, now = new Date()): Promise<CountedCustomerService> {
-  const timestamp = toStoredTimestamp(now)
+export async function createCustomerService (
+  db: Kysely<DB>,
+  dialect: DialectName,
+  input: CustomerServiceInput,
+  context: ChangeContext
+): Promise<CountedCustomerService> {
+  const timestamp = toStoredTimestamp(context.at)
   try {
     const row = await inTransaction(db, async (trx) => {
       const inserted = await trx.insertInto('customer_services')
@@ -126,6 +132,7 @@ export async function createCustomerService (db: Kysely<DB>, input: CustomerServ
         .returning([...serviceColumns, 'customer_services.customers_count'])
         .executeTakeFirstOrThrow()
       await adjustRowCount(trx, 'customer_services', 1)
+      await appendEvents(trx, dialect, [serviceEvent('customer_service.created', inserted, context)], context.at)
       return inserted
     })
     return toCounted(row)
@@ -137,26 +144,39 @@ export async function createCustomerService (db: Kysely<DB>, input: CustomerServ
 
 export async function updateCustomerService (
   db: Kysely<DB>,
+  dialect: DialectName,
   id: number,
   changes: Partial<CustomerServiceInput>,
-  now = new Date()
+  context: ChangeContext
 ): Promise<CountedCustomerService | undefined> {
   try {
-    const row = await db.updateTable('customer_services')
-      .set({
-        ...(changes.key !== undefined && { key: changes.key }),
-        ...(changes.name !== undefined && { name: changes.name, name_folded: foldCase(changes.name) }),
-        ...(changes.description !== undefined && { description: changes.description }),
-        ...(changes.can_be_enabled !== undefined && { can_be_enabled: changes.can_be_enabled ? 1 : 0 }),
-        updated_at: toStoredTimestamp(now)
-      })
-      .where('id', '=', id)
-      .returning([...serviceColumns, 'customer_services.customers_count'])
-      .executeTakeFirst()
+    const row = await inTransaction(db, async (trx) => {
+      const updated = await trx.updateTable('customer_services')
+        .set({
+          ...(changes.key !== undefined && { key: changes.key }),
+          ...(changes.name !== undefined && { name: changes.name, name_folded: foldCase(changes.name) }),
+          ...(changes.description !== undefined && { description: changes.description }),
+          ...(changes.can_be_enabled !== undefined && { can_be_enabled: changes.can_be_enabled ? 1 : 0 }),
+          updated_at: toStoredTimestamp(context.at)
+        })
+        .where('id', '=', id)
+        .returning([...serviceColumns, 'customer_services.customers_count'])
+        .executeTakeFirst()
+      if (updated !== undefined) await appendEvents(trx, dialect, [serviceEvent('customer_service.updated', updated, context)], context.at)
+      return updated
+    })
     return row === undefined ? undefined : toCounted(row)
   } catch (error) {
     if (isUniqueViolation(error)) throw new KeyTakenError()
     throw error
+  }
+}
+
+/** A catalog event's data: the entry (without its count, which changes without events), and who changed it. */
+function serviceEvent (type: string, row: ServiceRow, context: ChangeContext): ChangeEvent {
+  return {
+    type,
+    payload: { customer_service: toServiceRecord(row), user_id: context.userId, token_id: context.tokenId, reason: context.reason }
   }
 }
 
@@ -167,15 +187,16 @@ export type DeleteOutcome = { status: 'deleted' } | { status: 'missing' } | { st
  * statement, so a sync that assigns the service meanwhile either lands first
  * (and the delete is refused) or waits for it.
  */
-export async function deleteCustomerService (db: Kysely<DB>, dialect: DialectName, id: number): Promise<DeleteOutcome> {
+export async function deleteCustomerService (db: Kysely<DB>, dialect: DialectName, id: number, context: ChangeContext): Promise<DeleteOutcome> {
   return await inTransaction(db, async (trx) => {
     const deleted = await trx.deleteFrom('customer_services')
       .where('id', '=', id)
       .where('customers_count', '=', 0)
-      .returning('id')
+      .returning(serviceColumns)
       .executeTakeFirst()
     if (deleted !== undefined) {
       await adjustRowCount(trx, 'customer_services', -1)
+      await appendEvents(trx, dialect, [serviceEvent('customer_service.deleted', deleted, context)], context.at)
       return { status: 'deleted' }
     }
     let remaining = trx.selectFrom('customer_services').select('customers_count').where('id', '=', id)

@@ -8,6 +8,7 @@ import type { CustomersTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
+import { appendEvents, changeTimeFor, recordAssignmentChanges, type ChangeContext } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
 
@@ -140,8 +141,8 @@ export async function findCustomer (db: Kysely<DB>, id: number): Promise<Custome
 }
 
 /** The account number derives from the id, so it is written once the insert has given one. */
-export async function createCustomer (db: Kysely<DB>, name: string, now = new Date()): Promise<CustomerRecord> {
-  const timestamp = toStoredTimestamp(now)
+export async function createCustomer (db: Kysely<DB>, dialect: DialectName, name: string, context: ChangeContext): Promise<CustomerRecord> {
+  const timestamp = toStoredTimestamp(context.at)
   return await inTransaction(db, async (trx) => {
     const { id } = await trx.insertInto('customers')
       .values({ name, name_folded: foldCase(name), customer_account: null, created_at: timestamp, updated_at: timestamp })
@@ -153,40 +154,74 @@ export async function createCustomer (db: Kysely<DB>, name: string, now = new Da
       .where('id', '=', id)
       .returning(selectedColumns)
       .executeTakeFirstOrThrow()
-    return toCustomerRecord(row)
+    const customer = toCustomerRecord(row)
+    await appendEvents(trx, dialect, [{ type: 'customer.created', payload: customerPayload(customer, context) }], context.at)
+    return customer
   })
 }
 
-export async function updateCustomer (db: Kysely<DB>, id: number, changes: { name?: string }, now = new Date()): Promise<CustomerRecord | undefined> {
-  const row = await db.updateTable('customers')
-    .set({
-      ...(changes.name !== undefined && { name: changes.name, name_folded: foldCase(changes.name) }),
-      updated_at: toStoredTimestamp(now)
-    })
-    .where('id', '=', id)
-    .returning(selectedColumns)
-    .executeTakeFirst()
-  return row === undefined ? undefined : toCustomerRecord(row)
+export async function updateCustomer (
+  db: Kysely<DB>,
+  dialect: DialectName,
+  id: number,
+  changes: { name?: string },
+  context: ChangeContext
+): Promise<CustomerRecord | undefined> {
+  return await inTransaction(db, async (trx) => {
+    const row = await trx.updateTable('customers')
+      .set({
+        ...(changes.name !== undefined && { name: changes.name, name_folded: foldCase(changes.name) }),
+        updated_at: toStoredTimestamp(context.at)
+      })
+      .where('id', '=', id)
+      .returning(selectedColumns)
+      .executeTakeFirst()
+    if (row === undefined) return undefined
+    const customer = toCustomerRecord(row)
+    await appendEvents(trx, dialect, [{ type: 'customer.updated', payload: customerPayload(customer, context) }], context.at)
+    return customer
+  })
 }
 
-/** Deletes the customer and its assignments, keeping every service's count exact. */
-export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: number): Promise<boolean> {
+/**
+ * Deletes the customer and its assignments, keeping every service's count exact, and
+ * records each assignment's removal in the history (with the version it had) and the
+ * outbox, followed by the customer's own deletion event.
+ */
+export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: number, context: ChangeContext): Promise<boolean> {
   return await inTransaction(db, async (trx) => {
     if (!await lockCustomer(trx, dialect, id)) return false
+    const customer = await trx.selectFrom('customers').select(selectedColumns).where('id', '=', id).executeTakeFirstOrThrow()
     const assigned = await trx.selectFrom('customer_customer_service')
-      .select('customer_service_id')
-      .where('customer_id', '=', id)
-      .orderBy('customer_service_id')
+      .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
+      .select(['customer_customer_service.customer_service_id', 'customer_customer_service.version', 'customer_services.key'])
+      .where('customer_customer_service.customer_id', '=', id)
+      .orderBy('customer_customer_service.customer_service_id')
       .execute()
+    const serviceIds = assigned.map((row) => row.customer_service_id)
     if (assigned.length > 0) {
-      await lockServiceCounters(trx, dialect, assigned.map((row) => row.customer_service_id))
+      await lockServiceCounters(trx, dialect, serviceIds)
       await trx.updateTable('customer_services')
         .set((eb) => ({ customers_count: eb('customers_count', '-', 1) }))
-        .where('id', 'in', assigned.map((row) => row.customer_service_id))
+        .where('id', 'in', serviceIds)
         .execute()
     }
     await trx.deleteFrom('customers').where('id', '=', id).execute()
     await adjustRowCount(trx, 'customers', -1)
+    const at = assigned.length > 0 ? await changeTimeFor(trx, id, context.at) : context.at
+    await recordAssignmentChanges(trx, dialect, assigned.map((row) => ({
+      customerId: id,
+      serviceId: row.customer_service_id,
+      serviceKey: row.key,
+      action: 'detached' as const,
+      versionBefore: row.version,
+      versionAfter: null
+    })), { ...context, at }, [{ type: 'customer.deleted', payload: customerPayload(toCustomerRecord(customer), context) }])
     return true
   })
+}
+
+/** A customer event's data: the customer as it is (or was, for a deletion), and who changed it. */
+function customerPayload (customer: CustomerRecord, context: ChangeContext): Record<string, unknown> {
+  return { customer, user_id: context.userId, token_id: context.tokenId, reason: context.reason }
 }

@@ -5,7 +5,7 @@ import type { DialectName } from '../database.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { findAssignedService, type AssignedService } from './assignments.js'
-import { recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
+import { changeTimeFor, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
 
 export type AssignOutcome =
@@ -38,6 +38,7 @@ export async function assignService (
 ): Promise<AssignOutcome> {
   return await inTransaction(db, async (trx): Promise<AssignOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
+    const stamped = { ...context, at: await changeTimeFor(trx, customerId, context.at) }
     // A share lock keeps the service from being deleted before this commits.
     let serviceQuery = trx.selectFrom('customer_services').select('key').where('id', '=', serviceId)
     if (dialect === 'postgres') serviceQuery = serviceQuery.forKeyShare()
@@ -49,7 +50,7 @@ export async function assignService (
       .where('customer_id', '=', customerId)
       .where('customer_service_id', '=', serviceId)
       .executeTakeFirst()
-    const timestamp = toStoredTimestamp(context.at)
+    const timestamp = toStoredTimestamp(stamped.at)
     let change: AssignmentChange | undefined
     if (current === undefined) {
       const version = attributes.version ?? null
@@ -70,7 +71,7 @@ export async function assignService (
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
     const assigned = lookup.service
     if (change === undefined) return { status: 'unchanged', service: assigned }
-    await recordAssignmentChanges(trx, dialect, [change], context)
+    await recordAssignmentChanges(trx, dialect, [change], stamped)
     return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned }
   })
 }
@@ -85,6 +86,7 @@ export async function unassignService (
 ): Promise<UnassignOutcome> {
   return await inTransaction(db, async (trx): Promise<UnassignOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return 'customer_missing'
+    const stamped = { ...context, at: await changeTimeFor(trx, customerId, context.at) }
     const removed = await trx.deleteFrom('customer_customer_service')
       .where('customer_id', '=', customerId)
       .where('customer_service_id', '=', serviceId)
@@ -92,7 +94,7 @@ export async function unassignService (
       .executeTakeFirst()
     if (removed === undefined) return 'not_assigned'
     await adjustCustomersCount(trx, dialect, serviceId, -1)
-    await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], context)
+    await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], stamped)
     return 'detached'
   })
 }
