@@ -30,8 +30,11 @@ export interface ChangeEvent {
 
 /** Rows per INSERT: well under either database's limit on bound parameters. */
 const ROWS_PER_INSERT = 500
-/** The advisory lock every PostgreSQL writer of `change_events` holds until it commits. */
-const OUTBOX_LOCK = 0x6f7574626f78
+/**
+ * The advisory lock of the outbox on PostgreSQL: every writer of events holds it shared from
+ * its append to its commit; a reader takes it exclusively to read (see `readEvents`).
+ */
+export const OUTBOX_LOCK = 0x6f7574626f78
 
 function chunks<T> (items: readonly T[], size: number): T[][] {
   const result: T[][] = []
@@ -41,14 +44,18 @@ function chunks<T> (items: readonly T[], size: number): T[][] {
 
 /**
  * Appends events to the outbox. On PostgreSQL identity values are handed out before commit,
- * so two transactions could commit ids out of order and a reader could pass one that commits
- * later; holding one advisory lock from the first append to the commit makes id order commit
- * order. SQLite writers are serialized already. Call it last in a transaction: the lock is
- * held from here to the commit.
+ * so transactions can commit ids out of order, and a reader that read past a gap could miss
+ * the id that fills it later. So every writer holds the outbox lock in shared mode from its
+ * append to its commit (writers never wait for each other, and commit together), and a reader
+ * takes it exclusively: it is granted once every writer that may hold an id has committed or
+ * rolled back, and later writers wait the moment the read takes. What a reader sees under it
+ * is complete up to its newest id. SQLite writers are serialized already.
+ * Call it last in a transaction, after every row lock: a writer that waited for a row lock
+ * while holding the outbox lock could deadlock with a waiting reader.
  */
 export async function appendEvents (trx: Transaction<DB>, dialect: DialectName, events: readonly ChangeEvent[], at: Date): Promise<void> {
   if (events.length === 0) return
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${OUTBOX_LOCK})`.execute(trx)
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock_shared(${OUTBOX_LOCK})`.execute(trx)
   const createdAt = toStoredTimestamp(at)
   for (const chunk of chunks(events, ROWS_PER_INSERT)) {
     await trx.insertInto('change_events')
@@ -124,8 +131,13 @@ export async function recordAssignmentChanges (
   })
   let lastId = 0
   for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-    const inserted = await trx.insertInto('assignment_history').values(chunk).returning('id').execute()
-    for (const { id } of inserted) lastId = Math.max(lastId, Number(id))
+    const insert = trx.insertInto('assignment_history').values(chunk)
+    if (dialect === 'postgres') {
+      for (const { id } of await insert.returning('id').execute()) lastId = Math.max(lastId, Number(id))
+    } else {
+      // SQLite reports the last rowid of an insert without the cost of RETURNING.
+      lastId = Number((await insert.executeTakeFirstOrThrow()).insertId)
+    }
   }
   await appendEvents(trx, dialect, [...rows.map((row) => ({
     type: `assignment.${row.action}`,
