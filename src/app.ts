@@ -84,6 +84,6 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   await app.register(systemRoutes, { version: serviceVersion })
   await app.register(authRoutes, { prefix: '/api', tokenTtlSeconds: config.tokenTtlSeconds })
-  await app.register(v1, { prefix: '/api/v1' })
+  await app.register(v1, { prefix: '/api/v1', tokenTtlSeconds: config.tokenTtlSeconds })
   return app
 }

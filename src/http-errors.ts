@@ -4,6 +4,8 @@ import { summarizeErrors, type ErrorBag } from './domain/validation-messages.js'
 /** Errors a handler throws; the root error handler turns each into the contract's JSON. */
 export const UnauthenticatedError = createError('CS_UNAUTHENTICATED', 'Unauthenticated.', 401)
 export const InvalidCredentialsError = createError('CS_INVALID_CREDENTIALS', 'Invalid credentials.', 401)
+/** Laravel's wording when a policy or gate refuses. */
+export const ForbiddenError = createError('CS_FORBIDDEN', 'This action is unauthorized.', 403)
 export const TooManyAttemptsError = createError('CS_TOO_MANY_ATTEMPTS', 'Too Many Attempts.', 429)
 export const InvalidQueryError = createError<[string]>('CS_INVALID_QUERY', '%s', 400)
 
@@ -13,6 +15,13 @@ const NotFound = createError<[string]>('CS_NOT_FOUND', '%s', 404)
 export class ModelNotFoundError extends NotFound {
   constructor (model: 'Customer' | 'CustomerService', identifier: string | number) {
     super(`No query results for model [App\\Models\\${model}] ${identifier}`)
+  }
+}
+
+/** The service exists, but the customer does not have it. */
+export class NotAssignedError extends NotFound {
+  constructor (customerId: number, serviceKey: string) {
+    super(`Customer ${customerId} does not have the service ${serviceKey}.`)
   }
 }
 

@@ -6,8 +6,8 @@ import { runCommand, UsageError } from './run.js'
 const usage = 'usage: npm run token:revoke -- --email E'
 
 /**
- * Revokes every token of a user, in the database that DATABASE_URL names. Running
- * processes refuse them within TOKEN_CACHE_TTL seconds.
+ * Revokes every token of a user, and the customer tokens the user issued, in the database
+ * that DATABASE_URL names. Running processes refuse them within TOKEN_CACHE_TTL seconds.
  */
 await runCommand(async ({ db }) => {
   let options

@@ -4,6 +4,11 @@ export function isUniqueViolation (error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }
 
+export function isForeignKeyViolation (error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+}
+
 /** Deadlocks and serialization failures: the transaction did nothing and may simply run again. */
 export function isTransient (error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code

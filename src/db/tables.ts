@@ -54,6 +54,10 @@ export interface ApiTokensTable {
   created_at: Timestamp
   last_used_at: Timestamp | null
   expires_at: Timestamp
+  /** The customer a customer token is limited to; null for an admin token. */
+  customer_id: ColumnType<number | null, number | null | undefined, number | null>
+  /** A label given when the token was issued. */
+  name: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface RowCountsTable {

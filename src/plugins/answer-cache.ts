@@ -40,7 +40,8 @@ class Answer {
  * and scheme the pagination links contain), and dropped as soon as the database's
  * change mark moves: a write through any connection, any process. Only SQLite has
  * a mark that costs less than the read it saves; on PostgreSQL every read is fresh.
- * Every answer of the API is the same for every token that may read it.
+ * Every answer of the API is the same for every token that may read it, and what a token
+ * may read is checked before `serve` runs (v1.ts), so the key needs no token in it.
  */
 export default fp(async (app) => {
   app.decorateRequest('answerVersion', null)

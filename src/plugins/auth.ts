@@ -1,15 +1,21 @@
 import fastifyAuth from '@fastify/auth'
 import fp from 'fastify-plugin'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { customerMayUse, type Access, type AccessRule } from '../domain/access.js'
 import { findTokenOwner, revokeToken, touchToken, type TokenOwner } from '../db/queries/tokens.js'
 import type { UserRecord } from '../db/queries/users.js'
 import { TtlCache } from '../domain/ttl-cache.js'
-import { UnauthenticatedError } from '../http-errors.js'
+import { ForbiddenError, UnauthenticatedError } from '../http-errors.js'
 import { hashToken } from '../security/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     verifyBearer: (request: FastifyRequest) => Promise<void>
+    /**
+     * Refuses a customer token a route its `config.access` does not open to it, or
+     * another customer's path: an onRequest hook, after `verifyBearer`.
+     */
+    authorize: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
     /** Revokes the token that authenticated the request, at once in this process. */
     revokeRequestToken: (request: FastifyRequest) => Promise<void>
   }
@@ -17,6 +23,12 @@ declare module 'fastify' {
     user: UserRecord | null
     tokenId: number | null
     tokenHash: string | null
+    /** What the request's token may do, once verified. */
+    access: Access | null
+  }
+  interface FastifyContextConfig {
+    /** What a customer token may do on this route; without it, the route is for admin tokens only. */
+    access?: AccessRule
   }
 }
 
@@ -36,6 +48,7 @@ export default fp<{ cacheTtlSeconds: number }>(async (app, options) => {
   app.decorateRequest('user', null)
   app.decorateRequest('tokenId', null)
   app.decorateRequest('tokenHash', null)
+  app.decorateRequest('access', null)
   const checked = new TtlCache<TokenOwner>(TOKEN_CACHE_CAPACITY, options.cacheTtlSeconds * 1000)
 
   app.decorate('verifyBearer', async (request: FastifyRequest) => {
@@ -52,10 +65,22 @@ export default fp<{ cacheTtlSeconds: number }>(async (app, options) => {
     request.user = owner.user
     request.tokenId = owner.tokenId
     request.tokenHash = tokenHash
+    request.access = owner.access
     if (owner.lastUsedAt === null || now.getTime() - owner.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
       owner.lastUsedAt = now
       await touchToken(app.db, owner.tokenId, now)
     }
+  })
+
+  // A callback hook: no promise per request for what is, for an admin token, one comparison.
+  app.decorate('authorize', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    const access = request.access
+    if (access === null) return done(new UnauthenticatedError())
+    if (access.kind === 'customer' &&
+      !customerMayUse(access.customerId, request.routeOptions.config.access, (request.params as { customer?: unknown }).customer)) {
+      return done(new ForbiddenError())
+    }
+    done()
   })
 
   app.decorate('revokeRequestToken', async (request: FastifyRequest) => {

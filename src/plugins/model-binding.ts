@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { findCustomerService, type CountedCustomerService } from '../db/queries/customer-services.js'
+import { findCustomerService, findCustomerServiceByKey, type CountedCustomerService } from '../db/queries/customer-services.js'
 import { findCustomer, type CustomerRecord } from '../db/queries/customers.js'
 import { ModelNotFoundError } from '../http-errors.js'
 import { MAX_ID } from '../schemas/common.js'
@@ -9,13 +9,15 @@ declare module 'fastify' {
   interface FastifyInstance {
     bindCustomer: (request: FastifyRequest) => Promise<void>
     bindCustomerService: (request: FastifyRequest) => Promise<void>
+    /** Binds the path's `{key}`, a service's key or id, to `request.customerService`. */
+    bindServiceReference: (request: FastifyRequest) => Promise<void>
     /** Answers 404 as `bindCustomer` would for a path `{customer}` that cannot be an id, without loading it. */
     checkCustomerId: (request: FastifyRequest) => Promise<void>
   }
   interface FastifyRequest {
     /** The record the path's `{customer}` names, once bound. */
     customer: CustomerRecord | null
-    /** The record the path's `{id}` names on catalog routes, once bound. */
+    /** The record the path's `{id}` (catalog routes) or a service's `{key}` names, once bound. */
     customerService: CountedCustomerService | null
   }
 }
@@ -50,6 +52,15 @@ export default fp(async (app) => {
     const raw = (request.params as Record<string, unknown>).id
     const id = routeId(raw)
     const service = id === undefined ? undefined : await findCustomerService(app.db, id)
+    if (service === undefined) throw new ModelNotFoundError('CustomerService', String(raw))
+    request.customerService = service
+  })
+  // All digits is an id; a key made only of digits is reached when no service has that id.
+  app.decorate('bindServiceReference', async (request: FastifyRequest) => {
+    const raw = (request.params as Record<string, unknown>).key
+    const id = routeId(raw)
+    let service = id === undefined ? undefined : await findCustomerService(app.db, id)
+    if (service === undefined && typeof raw === 'string' && raw.length <= 100) service = await findCustomerServiceByKey(app.db, raw)
     if (service === undefined) throw new ModelNotFoundError('CustomerService', String(raw))
     request.customerService = service
   })

@@ -35,6 +35,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorateRequest('pointInTime', null)
 
   app.get('/:customer/services', {
+    config: { access: 'customer-read' },
     schema: {
       tags: ['Customer assignments'],
       operationId: 'listCustomerAssignedServices',
@@ -105,6 +106,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:customer/services/:key', {
+    config: { access: 'customer-read' },
     schema: {
       tags: ['Customer assignments'],
       operationId: 'checkCustomerService',

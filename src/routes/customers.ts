@@ -48,6 +48,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:customer', {
+    config: { access: 'customer-read' },
     schema: {
       tags: ['Customers'],
       operationId: 'getCustomer',

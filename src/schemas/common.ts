@@ -101,6 +101,7 @@ export const sharedSchemas = [ErrorBody, ValidationErrorBody]
 const errorDescriptions = {
   400: 'Malformed request: invalid JSON, a body that is not an object, NUL characters, or an unknown filter or sort.',
   401: 'Missing, malformed, unknown, revoked or expired token: `{"message": "Unauthenticated."}`.',
+  403: 'A customer token asked for what it may not do (an admin-only route, another customer, a service without `can_be_enabled`): `{"message": "This action is unauthorized."}`.',
   404: 'No such record: `{"message": "No query results for model [App\\Models\\Customer] 42"}`.',
   413: 'The request body is larger than 1 MiB.',
   414: 'The request URL is longer than 8 KiB, or one of its path segments longer than 200 characters.',

@@ -32,3 +32,27 @@ for (const dialect of testDialects()) {
     t.match(missing.stderr, '--email is required\nusage: npm run token:revoke -- --email E')
   })
 }
+
+for (const dialect of testDialects()) {
+  t.test(`${dialect}: token:revoke of an admin revokes the customer tokens that admin issued`, async (t) => {
+    const url = dialect === 'sqlite' ? join(t.testdir(), 'tokens.sqlite') : await databaseUrlFor(t, dialect)
+    const app = await buildTestApp(t, dialect, { DATABASE_URL: url, TOKEN_CACHE_TTL: '0' })
+    const adminToken = await loginAs(app, 'issuer@example.com')
+    const otherAdmin = await loginAs(app)
+    const as = (token: string) => ({ authorization: `Bearer ${token}` })
+    const customer = (await app.inject({ method: 'POST', url: '/api/v1/customers', headers: as(adminToken), payload: { name: 'ACME' } })).json()
+    const issue = async (token: string) =>
+      (await app.inject({ method: 'POST', url: `/api/v1/customers/${customer.id}/tokens`, headers: as(token), payload: {} })).json().token as string
+    const issued = await issue(adminToken)
+    const issuedByOther = await issue(otherAdmin)
+    const status = async (token: string) =>
+      (await app.inject({ method: 'GET', url: `/api/v1/customers/${customer.id}`, headers: as(token) })).statusCode
+    t.equal(await status(issued), 200)
+
+    const result = await runCli('token-revoke', url, ['--email', 'issuer@example.com'])
+    t.equal(result.code, 0, result.stderr)
+    t.match(result.stdout, /^revoked 2 tokens of user \d+ <issuer@example\.com>\n$/, 'the login and the customer token')
+    t.equal(await status(issued), 401)
+    t.equal(await status(issuedByOther), 200, 'a token another admin issued lives on')
+  })
+}

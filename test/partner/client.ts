@@ -76,6 +76,29 @@ export async function runEveryOperation (baseUrl: string, email: string, passwor
   const flag = await api.GET('/api/v1/customers/{customer}/services/{key}', { params: { path: { customer: customerId, key: 'support.premium' } } })
   statuses.checkCustomerService = flag.response.status
 
+  const issued = await api.POST('/api/v1/customers/{customer}/tokens', {
+    params: { path: { customer: customerId } },
+    body: { name: 'ACME portal', expires_in: 3600 }
+  })
+  const abilities: string[] = issued.data?.abilities ?? []
+  statuses.createCustomerToken = abilities[0] === `customer:${customerId}` ? issued.response.status : -1
+  const self = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${issued.data?.token ?? ''}` } })
+  statuses.unassignCustomerService = (await self.DELETE('/api/v1/customers/{customer}/services/{key}', {
+    params: { path: { customer: customerId, key: 'support.premium' }, header: { 'x-reason': 'self-service' } }
+  })).response.status
+  const forbidden = await self.GET('/api/v1/customer-services', { params: { query: {} } })
+  statuses.customerTokenOnCatalog = forbidden.error?.message === 'This action is unauthorized.' ? forbidden.response.status : -1
+  const reassigned = await api.PUT('/api/v1/customers/{customer}/services/{key}', {
+    params: { path: { customer: customerId, key: String(serviceId) } },
+    body: { version: '1.1.0' }
+  })
+  statuses.assignCustomerService = reassigned.data?.pivot.version === '1.1.0' ? reassigned.response.status : -1
+  const bulk = await api.POST('/api/v1/customer-services/{id}/customers', {
+    params: { path: { id: serviceId } },
+    body: { attach: [customerId] }
+  })
+  statuses.bulkAssignCustomerService = bulk.data?.attached.length === 0 ? bulk.response.status : -1
+
   const refused = await api.DELETE('/api/v1/customer-services/{id}', { params: { path: { id: serviceId } } })
   const inUse = refused.error !== undefined && 'customers_count' in refused.error ? refused.error.customers_count : undefined
   statuses.deleteCustomerServiceWhileAssigned = inUse === 1 ? refused.response.status : -1

@@ -65,6 +65,34 @@ for (const dialect of testDialects()) {
       t.equal((await api({ method: 'GET', url: '/api/v1/customers' })).statusCode, 401, 'nor after logout')
     })
 
+    t.test("a customer token is never served another customer's, or an admin-only, cached answer", async (t) => {
+      const { app, api } = await appWithForeignWriter(t, dialect)
+      const service = (await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'voip', name: 'VoIP' } })).json()
+      const own = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
+      const other = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'Globex' } })).json()
+      await api({ method: 'POST', url: `/api/v1/customers/${other.id}/services`, payload: { services: [service.id] } })
+      const customer = clientFor(app, (await api({ method: 'POST', url: `/api/v1/customers/${own.id}/tokens`, payload: {} })).json().token)
+      // Its first use records when it was used, a write; from here on its reads write nothing.
+      t.equal((await customer({ method: 'GET', url: `/api/v1/customers/${own.id}` })).statusCode, 200)
+      const urls = ['/api/v1/customer-services', '/api/v1/customers', `/api/v1/customers/${other.id}`,
+        `/api/v1/customers/${other.id}/services`, `/api/v1/customers/${other.id}/services/voip`]
+      for (const url of urls) {
+        t.equal((await api({ method: 'GET', url })).statusCode, 200, url)
+        t.equal((await api({ method: 'GET', url })).statusCode, 200, `${url} again`)
+      }
+      const hits = app.answerCache?.stats.hits
+      if (dialect === 'sqlite') t.equal(hits, urls.length, 'the admin\'s second reads came from memory')
+      for (const url of urls) {
+        const response = await customer({ method: 'GET', url })
+        t.equal(response.statusCode, 403, url)
+        t.same(response.json(), { message: 'This action is unauthorized.' })
+      }
+      t.equal(app.answerCache?.stats.hits, hits, 'no cached answer was served to the customer token')
+      const ownList = `/api/v1/customers/${own.id}/services`
+      t.equal((await api({ method: 'GET', url: ownList })).statusCode, 200)
+      t.equal((await customer({ method: 'GET', url: ownList })).json().total, 0, 'its own customer is the same answer for both')
+    })
+
     t.test('every write through the API is seen by the next read', async (t) => {
       const { api } = await appWithForeignWriter(t, dialect)
       const read = async (url: string) => (await api({ method: 'GET', url })).json()

@@ -19,7 +19,7 @@ for (const dialect of testDialects()) {
       t.same(response.json(), { message: 'The PUT method is not supported for route api/v1/customer-services. Supported methods: GET, HEAD, POST.' })
       const item = await app.inject({ method: 'POST', url: '/api/v1/customers/12/services/voip' })
       t.equal(item.statusCode, 405)
-      t.equal(item.headers.allow, 'GET, HEAD')
+      t.equal(item.headers.allow, 'GET, HEAD, PUT, DELETE')
       t.equal((await app.inject({ method: 'GET', url: '/api/login' })).statusCode, 405)
     })
 

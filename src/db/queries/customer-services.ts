@@ -101,6 +101,15 @@ export async function findCustomerService (db: Kysely<DB>, id: number): Promise<
   return row === undefined ? undefined : toCounted(row)
 }
 
+const serviceByKey = compiledOnce((db, key: string) => db.selectFrom('customer_services')
+  .select([...serviceColumns, 'customer_services.customers_count'])
+  .where('customer_services.key', '=', key))
+
+export async function findCustomerServiceByKey (db: Kysely<DB>, key: string): Promise<CountedCustomerService | undefined> {
+  const [row] = await serviceByKey(db, key)
+  return row === undefined ? undefined : toCounted(row)
+}
+
 export async function createCustomerService (
   db: Kysely<DB>,
   dialect: DialectName,

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely'
+import { toStoredTimestamp } from '../../domain/timestamps.js'
+import type { DialectName } from '../database.js'
+import type { DB } from '../tables.js'
+import { inTransaction } from '../transaction.js'
+import { recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
+import { lockServiceCounters } from './locks.js'
+
+export type BulkOutcome =
+  | { status: 'applied', attached: number[], detached: number[] }
+  | { status: 'service_missing' }
+  | { status: 'unknown_customers', customerIds: number[] }
+
+/** Ids per statement: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const IDS_PER_STATEMENT = 1000
+/** Pivot rows per INSERT (five values each). */
+const ROWS_PER_INSERT = 500
+const MAX_ID = 2_147_483_647
+
+function chunks<T> (items: readonly T[], size: number): T[][] {
+  const result: T[][] = []
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size))
+  return result
+}
+
+/**
+ * Gives one service to many customers and takes it from others, in one transaction.
+ * The customers are locked first, in id order (a sync locks its one customer first too,
+ * so no sync can hold a customer this waits for while waiting for something this holds),
+ * then the service's counter, as every writer of counters does after its customers.
+ * Customers that have the service already, or lack it already, are skipped.
+ */
+export async function bulkAssignService (
+  db: Kysely<DB>,
+  dialect: DialectName,
+  serviceId: number,
+  attach: readonly number[],
+  detach: readonly number[],
+  context: ChangeContext
+): Promise<BulkOutcome> {
+  const wanted = [...new Set([...attach, ...detach])].sort((a, b) => a - b)
+  return await inTransaction(db, async (trx): Promise<BulkOutcome> => {
+    const found = new Set<number>()
+    for (const chunk of chunks(wanted.filter((id) => Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID), IDS_PER_STATEMENT)) {
+      let query = trx.selectFrom('customers').select('id').where('id', 'in', chunk).orderBy('id')
+      if (dialect === 'postgres') query = query.forUpdate()
+      for (const row of await query.execute()) found.add(row.id)
+    }
+    const unknown = wanted.filter((id) => !found.has(id))
+    if (unknown.length > 0) return { status: 'unknown_customers', customerIds: unknown }
+
+    await lockServiceCounters(trx, dialect, [serviceId])
+    const service = await trx.selectFrom('customer_services').select('id').where('id', '=', serviceId).executeTakeFirst()
+    if (service === undefined) return { status: 'service_missing' }
+
+    const current = new Map<number, string | null>()
+    for (const chunk of chunks(wanted, IDS_PER_STATEMENT)) {
+      const rows = await trx.selectFrom('customer_customer_service')
+        .select(['customer_id', 'version'])
+        .where('customer_service_id', '=', serviceId)
+        .where('customer_id', 'in', chunk)
+        .execute()
+      for (const row of rows) current.set(row.customer_id, row.version)
+    }
+    const attached = [...new Set(attach)].filter((id) => !current.has(id)).sort((a, b) => a - b)
+    const detached = [...new Set(detach)].filter((id) => current.has(id)).sort((a, b) => a - b)
+
+    const timestamp = toStoredTimestamp(context.at)
+    for (const chunk of chunks(attached, ROWS_PER_INSERT)) {
+      await trx.insertInto('customer_customer_service')
+        .values(chunk.map((customerId) => ({ customer_id: customerId, customer_service_id: serviceId, version: null, created_at: timestamp, updated_at: timestamp })))
+        .execute()
+    }
+    for (const chunk of chunks(detached, IDS_PER_STATEMENT)) {
+      await trx.deleteFrom('customer_customer_service')
+        .where('customer_service_id', '=', serviceId)
+        .where('customer_id', 'in', chunk)
+        .execute()
+    }
+    const delta = attached.length - detached.length
+    if (delta !== 0) {
+      await trx.updateTable('customer_services')
+        .set((eb) => ({ customers_count: eb('customers_count', '+', delta) }))
+        .where('id', '=', serviceId)
+        .execute()
+    }
+    const changes: AssignmentChange[] = [
+      ...attached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: null })),
+      ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))
+    ]
+    await recordAssignmentChanges(trx, dialect, changes, context)
+    return { status: 'applied', attached, detached }
+  })
+}
