@@ -81,6 +81,22 @@ export async function changeTimeFor (trx: Transaction<DB>, customerId: number, r
   return laterChangeTime(requested, last?.created_at ?? null)
 }
 
+/** `changeTimeFor` for changes of many customers in one transaction: after each one's last. */
+export async function changeTimeForCustomers (trx: Transaction<DB>, customerIds: readonly number[], requested: Date): Promise<Date> {
+  let latest: Date = requested
+  for (const chunk of chunks([...new Set(customerIds)], ROWS_PER_INSERT)) {
+    const row = await trx.selectFrom('assignment_history')
+      .select((eb) => eb.fn.max('created_at').as('last'))
+      .where('id', 'in', (eb) => eb.selectFrom('assignment_history')
+        .select((inner) => inner.fn.max('id').as('id'))
+        .where('customer_id', 'in', chunk)
+        .groupBy('customer_id'))
+      .executeTakeFirst()
+    latest = laterChangeTime(latest, row?.last ?? null)
+  }
+  return latest
+}
+
 /** `changeTimeFor` once the customer's last change time is known. */
 export function laterChangeTime (requested: Date, lastChange: Date | string | null): Date {
   const last = lastChange === null ? 0 : new Date(lastChange).getTime()

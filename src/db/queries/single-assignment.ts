@@ -5,7 +5,7 @@ import type { DialectName } from '../database.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { findAssignedService, type AssignedService } from './assignments.js'
-import { recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
+import { changeTimeFor, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
 
 export type AssignOutcome =
@@ -49,7 +49,10 @@ export async function assignService (
       .where('customer_id', '=', customerId)
       .where('customer_service_id', '=', serviceId)
       .executeTakeFirst()
-    const timestamp = toStoredTimestamp(context.at)
+    const changes = current === undefined || (attributes.version !== undefined && attributes.version !== current.version)
+    // Stamped after the customer's last change, as every change of its history is.
+    const at = changes ? await changeTimeFor(trx, customerId, context.at) : context.at
+    const timestamp = toStoredTimestamp(at)
     let change: AssignmentChange | undefined
     if (current === undefined) {
       const version = attributes.version ?? null
@@ -70,7 +73,7 @@ export async function assignService (
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
     const assigned = lookup.service
     if (change === undefined) return { status: 'unchanged', service: assigned }
-    await recordAssignmentChanges(trx, dialect, [change], context)
+    await recordAssignmentChanges(trx, dialect, [change], { ...context, at })
     return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned }
   })
 }
@@ -92,7 +95,8 @@ export async function unassignService (
       .executeTakeFirst()
     if (removed === undefined) return 'not_assigned'
     await adjustCustomersCount(trx, dialect, serviceId, -1)
-    await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], context)
+    const at = await changeTimeFor(trx, customerId, context.at)
+    await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
     return 'detached'
   })
 }
