@@ -34,7 +34,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: normalizeQuery
   }, async (request) => {
     const after = request.query.after ?? '0'
-    const events = await readEvents(app.db, Number(after), request.query.limit ?? DEFAULT_EVENT_LIMIT)
+    const events = await readEvents(app.db, app.dialect, Number(after), request.query.limit ?? DEFAULT_EVENT_LIMIT)
     // The payloads were written by this service in these shapes; the schema documents them.
     return { data: events as Array<Static<typeof ChangeEvent>>, next_cursor: events.at(-1)?.id ?? after }
   })

@@ -70,6 +70,40 @@ for (const dialect of testDialects()) {
       }
     })
 
+    t.test('syncs, single-service writes and bulk writes racing on the same customers leave exact, time-ordered histories', async (t) => {
+      const { api } = await setup(t, dialect)
+      const services: number[] = []
+      for (let i = 0; i < 6; i++) {
+        services.push((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: `svc-${i}`, name: `S${i}` } })).json().id)
+      }
+      const customers: number[] = []
+      for (let i = 0; i < 3; i++) customers.push((await api({ method: 'POST', url: '/api/v1/customers', payload: { name: `C${i}` } })).json().id)
+      const at = (i: number) => services[i % services.length] as number
+      for (let round = 0; round < 3; round++) {
+        const requests = customers.flatMap((customer, c) => [
+          { method: 'POST' as const, url: `/api/v1/customers/${customer}/services`, payload: { services: [at(c + round), at(c + round + 2)] } },
+          { method: 'PUT' as const, url: `/api/v1/customers/${customer}/services/${at(c + round + 1)}`, payload: { version: `v${round}` } },
+          { method: 'PUT' as const, url: `/api/v1/customers/${customer}/services/${at(c + round + 2)}`, payload: { version: `w${round}` } },
+          { method: 'DELETE' as const, url: `/api/v1/customers/${customer}/services/${at(c + round)}` }
+        ])
+        requests.push(
+          { method: 'POST' as const, url: `/api/v1/customer-services/${at(round)}/customers`, payload: { attach: customers, detach: [] } as never },
+          { method: 'POST' as const, url: `/api/v1/customer-services/${at(round + 3)}/customers`, payload: { attach: [], detach: customers } as never }
+        )
+        const answers = await Promise.all(requests.map((request) => api(request)))
+        for (const answer of answers) t.ok(answer.statusCode < 300 || answer.statusCode === 404, `${answer.statusCode} ${answer.body.slice(0, 100)}`)
+      }
+      let rows = 0
+      for (const customer of customers) {
+        const history = await fullHistory(api, customer)
+        rows += history.length
+        t.same(asObject(replay(t, history)), asObject(await listed(api, customer)), `customer ${customer}: history replays to the current set`)
+        t.ok(history.every((entry, i) => i === 0 || entry.created_at >= (history[i - 1] as Entry).created_at), `customer ${customer}: times follow ids`)
+      }
+      const events = (await api({ method: 'GET', url: '/api/v1/events?limit=1000' })).json().data.filter((event: { type: string }) => event.type.startsWith('assignment.'))
+      t.equal(events.length, rows, 'one event per history row')
+    })
+
     t.test('while syncs race, every set a reader observes is the point-in-time answer for a moment around its request', async (t) => {
       const { api } = await setup(t, dialect)
       const services: number[] = []

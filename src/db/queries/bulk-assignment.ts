@@ -65,8 +65,9 @@ export async function bulkAssignService (
     const attached = [...new Set(attach)].filter((id) => !current.has(id)).sort((a, b) => a - b)
     const detached = [...new Set(detach)].filter((id) => current.has(id)).sort((a, b) => a - b)
 
-    const stamped = { ...context, at: await changeTimeForCustomers(trx, [...attached, ...detached], context.at) }
-    const timestamp = toStoredTimestamp(stamped.at)
+    // Stamped after each customer's last change, as every change of a history is.
+    const at = attached.length + detached.length > 0 ? await changeTimeForCustomers(trx, [...attached, ...detached], context.at) : context.at
+    const timestamp = toStoredTimestamp(at)
     for (const chunk of chunks(attached, ROWS_PER_INSERT)) {
       await trx.insertInto('customer_customer_service')
         .values(chunk.map((customerId) => ({ customer_id: customerId, customer_service_id: serviceId, version: null, created_at: timestamp, updated_at: timestamp })))
@@ -89,7 +90,7 @@ export async function bulkAssignService (
       ...attached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: null })),
       ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))
     ]
-    await recordAssignmentChanges(trx, dialect, changes, stamped)
+    await recordAssignmentChanges(trx, dialect, changes, { ...context, at })
     return { status: 'applied', attached, detached }
   })
 }

@@ -30,8 +30,11 @@ export interface ChangeEvent {
 
 /** Rows per INSERT: well under either database's limit on bound parameters. */
 const ROWS_PER_INSERT = 500
-/** The advisory lock every PostgreSQL writer of `change_events` holds until it commits. */
-const OUTBOX_LOCK = 0x6f7574626f78
+/**
+ * The advisory lock of the outbox on PostgreSQL: every writer of events holds it shared from
+ * its append to its commit; a reader takes it exclusively to read (see `readEvents`).
+ */
+export const OUTBOX_LOCK = 0x6f7574626f78
 
 function chunks<T> (items: readonly T[], size: number): T[][] {
   const result: T[][] = []
@@ -41,14 +44,18 @@ function chunks<T> (items: readonly T[], size: number): T[][] {
 
 /**
  * Appends events to the outbox. On PostgreSQL identity values are handed out before commit,
- * so two transactions could commit ids out of order and a reader could pass one that commits
- * later; holding one advisory lock from the first append to the commit makes id order commit
- * order. SQLite writers are serialized already. Call it last in a transaction: the lock is
- * held from here to the commit.
+ * so transactions can commit ids out of order, and a reader that read past a gap could miss
+ * the id that fills it later. So every writer holds the outbox lock in shared mode from its
+ * append to its commit (writers never wait for each other, and commit together), and a reader
+ * takes it exclusively: it is granted once every writer that may hold an id has committed or
+ * rolled back, and later writers wait the moment the read takes. What a reader sees under it
+ * is complete up to its newest id. SQLite writers are serialized already.
+ * Call it last in a transaction, after every row lock: a writer that waited for a row lock
+ * while holding the outbox lock could deadlock with a waiting reader.
  */
 export async function appendEvents (trx: Transaction<DB>, dialect: DialectName, events: readonly ChangeEvent[], at: Date): Promise<void> {
   if (events.length === 0) return
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${OUTBOX_LOCK})`.execute(trx)
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock_shared(${OUTBOX_LOCK})`.execute(trx)
   const createdAt = toStoredTimestamp(at)
   for (const chunk of chunks(events, ROWS_PER_INSERT)) {
     await trx.insertInto('change_events')
@@ -74,18 +81,20 @@ export async function changeTimeFor (trx: Transaction<DB>, customerId: number, r
   return laterChangeTime(requested, last?.created_at ?? null)
 }
 
-/** `changeTimeFor` for changes of many customers stamped alike (bulk assignment), their locks held. */
+/** `changeTimeFor` for changes of many customers in one transaction: after each one's last. */
 export async function changeTimeForCustomers (trx: Transaction<DB>, customerIds: readonly number[], requested: Date): Promise<Date> {
-  let latest: Date | string | null = null
-  for (const chunk of chunks(customerIds, ROWS_PER_INSERT)) {
+  let latest: Date = requested
+  for (const chunk of chunks([...new Set(customerIds)], ROWS_PER_INSERT)) {
     const row = await trx.selectFrom('assignment_history')
       .select((eb) => eb.fn.max('created_at').as('last'))
-      .where('customer_id', 'in', chunk)
+      .where('id', 'in', (eb) => eb.selectFrom('assignment_history')
+        .select((inner) => inner.fn.max('id').as('id'))
+        .where('customer_id', 'in', chunk)
+        .groupBy('customer_id'))
       .executeTakeFirst()
-    const last = row?.last ?? null
-    if (last !== null && (latest === null || new Date(last).getTime() > new Date(latest).getTime())) latest = last
+    latest = laterChangeTime(latest, row?.last ?? null)
   }
-  return laterChangeTime(requested, latest)
+  return latest
 }
 
 /** `changeTimeFor` once the customer's last change time is known. */
@@ -138,8 +147,13 @@ export async function recordAssignmentChanges (
   })
   let lastId = 0
   for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-    const inserted = await trx.insertInto('assignment_history').values(chunk).returning('id').execute()
-    for (const { id } of inserted) lastId = Math.max(lastId, Number(id))
+    const insert = trx.insertInto('assignment_history').values(chunk)
+    if (dialect === 'postgres') {
+      for (const { id } of await insert.returning('id').execute()) lastId = Math.max(lastId, Number(id))
+    } else {
+      // SQLite reports the last rowid of an insert without the cost of RETURNING.
+      lastId = Number((await insert.executeTakeFirstOrThrow()).insertId)
+    }
   }
   await appendEvents(trx, dialect, [...rows.map((row) => ({
     type: `assignment.${row.action}`,

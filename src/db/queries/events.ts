@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { toLaravelTimestamp } from '../../domain/timestamps.js'
+import type { DialectName } from '../database.js'
 import type { DB } from '../tables.js'
+import { OUTBOX_LOCK } from './change-log.js'
 
 export interface ChangeEventRecord {
   /** The event's cursor: its id, as a string (ids may outgrow JSON's safe integers one day). */
@@ -10,18 +12,29 @@ export interface ChangeEventRecord {
   data: Record<string, unknown>
 }
 
-/**
- * Events after the cursor, oldest first. Writers commit events in id order (see
- * `appendEvents`), so once a reader has seen an id no smaller one can appear later:
- * following `id > cursor` misses nothing and sees nothing twice.
- */
-export async function readEvents (db: Kysely<DB>, after: number, limit: number): Promise<ChangeEventRecord[]> {
-  const rows = await db.selectFrom('change_events')
+function eventsAfter (db: Kysely<DB>, after: number, limit: number) {
+  return db.selectFrom('change_events')
     .select(['id', 'type', 'payload', 'created_at'])
     .where('id', '>', after)
     .orderBy('id')
     .limit(limit)
-    .execute()
+}
+
+/**
+ * Events after the cursor, oldest first, never one that a later read could find behind them.
+ * SQLite writers are serialized, so what a read sees is complete. On PostgreSQL ids may commit
+ * out of order; the read is made under the outbox lock taken exclusively (see `appendEvents`),
+ * when no writer that may hold a smaller id is still running. A first read without it answers
+ * an idle poll, which then costs writers nothing.
+ */
+export async function readEvents (db: Kysely<DB>, dialect: DialectName, after: number, limit: number): Promise<ChangeEventRecord[]> {
+  let rows = await eventsAfter(db, after, limit).execute()
+  if (dialect === 'postgres' && rows.length > 0) {
+    rows = await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${OUTBOX_LOCK})`.execute(trx)
+      return await eventsAfter(trx, after, limit).execute()
+    })
+  }
   return rows.map((row) => ({
     id: String(row.id),
     type: row.type,

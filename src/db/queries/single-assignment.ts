@@ -38,7 +38,6 @@ export async function assignService (
 ): Promise<AssignOutcome> {
   return await inTransaction(db, async (trx): Promise<AssignOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
-    const stamped = { ...context, at: await changeTimeFor(trx, customerId, context.at) }
     // A share lock keeps the service from being deleted before this commits.
     let serviceQuery = trx.selectFrom('customer_services').select('key').where('id', '=', serviceId)
     if (dialect === 'postgres') serviceQuery = serviceQuery.forKeyShare()
@@ -50,7 +49,10 @@ export async function assignService (
       .where('customer_id', '=', customerId)
       .where('customer_service_id', '=', serviceId)
       .executeTakeFirst()
-    const timestamp = toStoredTimestamp(stamped.at)
+    const changes = current === undefined || (attributes.version !== undefined && attributes.version !== current.version)
+    // Stamped after the customer's last change, as every change of its history is.
+    const at = changes ? await changeTimeFor(trx, customerId, context.at) : context.at
+    const timestamp = toStoredTimestamp(at)
     let change: AssignmentChange | undefined
     if (current === undefined) {
       const version = attributes.version ?? null
@@ -71,7 +73,7 @@ export async function assignService (
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
     const assigned = lookup.service
     if (change === undefined) return { status: 'unchanged', service: assigned }
-    await recordAssignmentChanges(trx, dialect, [change], stamped)
+    await recordAssignmentChanges(trx, dialect, [change], { ...context, at })
     return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned }
   })
 }
@@ -86,7 +88,6 @@ export async function unassignService (
 ): Promise<UnassignOutcome> {
   return await inTransaction(db, async (trx): Promise<UnassignOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return 'customer_missing'
-    const stamped = { ...context, at: await changeTimeFor(trx, customerId, context.at) }
     const removed = await trx.deleteFrom('customer_customer_service')
       .where('customer_id', '=', customerId)
       .where('customer_service_id', '=', serviceId)
@@ -94,7 +95,8 @@ export async function unassignService (
       .executeTakeFirst()
     if (removed === undefined) return 'not_assigned'
     await adjustCustomersCount(trx, dialect, serviceId, -1)
-    await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], stamped)
+    const at = await changeTimeFor(trx, customerId, context.at)
+    await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
     return 'detached'
   })
 }
