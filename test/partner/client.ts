@@ -99,6 +99,16 @@ export async function runEveryOperation (baseUrl: string, email: string, passwor
   })
   statuses.bulkAssignCustomerService = bulk.data?.attached.length === 0 ? bulk.response.status : -1
 
+  const customerHistory = await api.GET('/api/v1/customers/{customer}/services/history', {
+    params: { path: { customer: customerId }, query: { filter: { action: 'detached' } } }
+  })
+  statuses.listCustomerAssignmentHistory = customerHistory.data?.data[0]?.reason === 'self-service' ? customerHistory.response.status : -1
+  const serviceHistory = await api.GET('/api/v1/customer-services/{id}/history', { params: { path: { id: serviceId }, query: {} } })
+  statuses.listServiceAssignmentHistory = (serviceHistory.data?.total ?? 0) >= 3 ? serviceHistory.response.status : -1
+  const events = await api.GET('/api/v1/events', { params: { query: { after: '0' } } })
+  const followed = events.data?.data.some((event) => event.type === 'assignment.detached') ?? false
+  statuses.listChangeEvents = followed ? events.response.status : -1
+
   const refused = await api.DELETE('/api/v1/customer-services/{id}', { params: { path: { id: serviceId } } })
   const inUse = refused.error !== undefined && 'customers_count' in refused.error ? refused.error.customers_count : undefined
   statuses.deleteCustomerServiceWhileAssigned = inUse === 1 ? refused.response.status : -1
