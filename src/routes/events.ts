@@ -29,7 +29,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'change committed and never before, and no event ever appears behind a cursor already passed. Delivery is ' +
         'at least once (a consumer that loses its cursor reads events again): use the event id to deduplicate.',
       querystring: EventsQuerystring,
-      response: { 200: EventPage, ...errorResponses(401, 422) }
+      response: { 200: EventPage, ...errorResponses(400, 401, 422) }
     },
     preValidation: normalizeQuery
   }, async (request) => {
