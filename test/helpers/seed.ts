@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { customerAccountFor } from '../../src/domain/customer-account.js'
+import type { Client } from './app.js'
 
 /**
  * Many customers that all have one service, written straight to the database (the API
@@ -29,4 +30,14 @@ export async function seedCustomersWithService (app: FastifyInstance, serviceId:
       .execute()
   })
   return ids
+}
+
+/** Catalog entries `svc-1`… and one customer, through the API; `url` is the customer's services. */
+export async function seedServicesAndCustomer (api: Client, serviceCount = 4) {
+  const ids: number[] = []
+  for (let i = 1; i <= serviceCount; i++) {
+    ids.push((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: `svc-${i}`, name: `Service ${i}` } })).json().id)
+  }
+  const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
+  return { ids: ids as [number, number, number, number], customer, url: `/api/v1/customers/${customer.id}/services` }
 }

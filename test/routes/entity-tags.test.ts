@@ -1,14 +1,6 @@
 import t from 'tap'
 import { setup, testDialects, type Client } from '../helpers/app.js'
-
-async function seed (api: Client, serviceCount = 4) {
-  const ids: number[] = []
-  for (let i = 1; i <= serviceCount; i++) {
-    ids.push((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: `svc-${i}`, name: `Service ${i}` } })).json().id)
-  }
-  const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
-  return { ids: ids as [number, number, number, number], customer, url: `/api/v1/customers/${customer.id}/services` }
-}
+import { seedServicesAndCustomer as seed } from '../helpers/seed.js'
 
 const tagOf = async (api: Client, url: string, query = '') => {
   const answer = await api({ method: 'GET', url: `${url}${query}` })

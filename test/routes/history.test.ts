@@ -1,28 +1,7 @@
 import t from 'tap'
 import { clientFor, setup, testDialects, type Client } from '../helpers/app.js'
-
-async function seed (api: Client, serviceCount = 4) {
-  const ids: number[] = []
-  for (let i = 1; i <= serviceCount; i++) {
-    ids.push((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: `svc-${i}`, name: `Service ${i}` } })).json().id)
-  }
-  const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
-  return { ids: ids as [number, number, number, number], customer, url: `/api/v1/customers/${customer.id}/services` }
-}
-
-export interface Entry {
-  id: number
-  customer_id: number
-  customer_service_id: number
-  service_key: string
-  action: string
-  before: { version: string | null } | null
-  after: { version: string | null } | null
-  user_id: number | null
-  token_id: number | null
-  reason: string | null
-  created_at: string
-}
+import { seedServicesAndCustomer as seed } from '../helpers/seed.js'
+import type { HistoryEntry as Entry } from '../../src/db/queries/history.js'
 
 const historyOf = async (api: Client, url: string, query = '') =>
   (await api({ method: 'GET', url: `${url}/history?per_page=100${query}` })).json().data as Entry[]

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { setup, testDialects, type Client } from '../helpers/app.js'
+import { seedServicesAndCustomer as seed } from '../helpers/seed.js'
 
 interface Listed {
   id: number
@@ -7,15 +8,6 @@ interface Listed {
 }
 
 const pause = async () => await new Promise((resolve) => setTimeout(resolve, 5))
-
-async function seed (api: Client, serviceCount = 4) {
-  const ids: number[] = []
-  for (let i = 1; i <= serviceCount; i++) {
-    ids.push((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: `svc-${i}`, name: `Service ${i}` } })).json().id)
-  }
-  const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
-  return { ids: ids as [number, number, number, number], customer, url: `/api/v1/customers/${customer.id}/services` }
-}
 
 const list = async (api: Client, url: string, query = '') => {
   const answer = await api({ method: 'GET', url: `${url}?per_page=100${query}` })

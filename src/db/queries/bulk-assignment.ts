@@ -5,6 +5,7 @@ import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { changeTimeForCustomers, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { lockServiceCounters } from './locks.js'
+import { chunks } from '../../domain/chunks.js'
 
 export type BulkOutcome =
   | { status: 'applied', attached: number[], detached: number[] }
@@ -16,12 +17,6 @@ const IDS_PER_STATEMENT = 1000
 /** Pivot rows per INSERT (five values each). */
 const ROWS_PER_INSERT = 500
 const MAX_ID = 2_147_483_647
-
-function chunks<T> (items: readonly T[], size: number): T[][] {
-  const result: T[][] = []
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size))
-  return result
-}
 
 /**
  * Gives one service to many customers and takes it from others, in one transaction.

@@ -1,7 +1,8 @@
 import { sql, type Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
-import type { AssignmentAction, DB } from '../tables.js'
+import type { AssignmentAction, AssignmentHistoryTable, DB } from '../tables.js'
+import { chunks } from '../../domain/chunks.js'
 
 /** One assignment that changed; a version is null both when unset and when there was no row. */
 export interface AssignmentChange {
@@ -35,12 +36,6 @@ const ROWS_PER_INSERT = 500
  * its append to its commit; a reader takes it exclusively to read (see `readEvents`).
  */
 export const OUTBOX_LOCK = 0x6f7574626f78
-
-function chunks<T> (items: readonly T[], size: number): T[][] {
-  const result: T[][] = []
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size))
-  return result
-}
 
 /**
  * Appends events to the outbox. On PostgreSQL identity values are handed out before commit,
@@ -103,6 +98,22 @@ export function laterChangeTime (requested: Date, lastChange: Date | string | nu
   return new Date(Math.max(requested.getTime(), Date.now(), last + 1))
 }
 
+type ChangeRow = Pick<AssignmentHistoryTable, 'customer_id' | 'customer_service_id' | 'service_key' | 'action' | 'version_before' | 'version_after' | 'user_id' | 'token_id' | 'reason'>
+
+/** What a history row says of its change besides its action, alike in the history and in the change's event (whose type names the action). */
+export function changeFacts (row: ChangeRow) {
+  return {
+    customer_id: row.customer_id,
+    customer_service_id: row.customer_service_id,
+    service_key: row.service_key,
+    before: row.action === 'attached' ? null : { version: row.version_before },
+    after: row.action === 'detached' ? null : { version: row.version_after },
+    user_id: row.user_id,
+    token_id: row.token_id,
+    reason: row.reason
+  }
+}
+
 /**
  * Writes the history rows and outbox events of assignment changes, in the transaction
  * that made them, then `events` (say, the deletion of the customer) after theirs. The
@@ -157,16 +168,7 @@ export async function recordAssignmentChanges (
   }
   await appendEvents(trx, dialect, [...rows.map((row) => ({
     type: `assignment.${row.action}`,
-    payload: {
-      customer_id: row.customer_id,
-      customer_service_id: row.customer_service_id,
-      service_key: row.service_key,
-      before: row.action === 'attached' ? null : { version: row.version_before },
-      after: row.action === 'detached' ? null : { version: row.version_after },
-      user_id: row.user_id,
-      token_id: row.token_id,
-      reason: row.reason
-    }
+    payload: changeFacts(row)
   })), ...events], context.at)
   return lastId
 }

@@ -3,6 +3,7 @@ import type { HistoryFilters } from '../../domain/history-filters.js'
 import { containsPattern } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredBound } from '../../domain/timestamps.js'
 import type { AssignmentAction, AssignmentHistoryTable, DB } from '../tables.js'
+import { changeFacts } from './change-log.js'
 import { countRows, fetchPage, type Page } from './list.js'
 
 export const historyFilters = ['action', 'service_key', 'from', 'to'] as const
@@ -35,15 +36,8 @@ export type HistoryScope = { readonly customerId: number } | { readonly serviceI
 function toHistoryEntry (row: Selectable<AssignmentHistoryTable>): HistoryEntry {
   return {
     id: Number(row.id),
-    customer_id: row.customer_id,
-    customer_service_id: row.customer_service_id,
-    service_key: row.service_key,
+    ...changeFacts(row),
     action: row.action,
-    before: row.action === 'attached' ? null : { version: row.version_before },
-    after: row.action === 'detached' ? null : { version: row.version_after },
-    user_id: row.user_id,
-    token_id: row.token_id,
-    reason: row.reason,
     created_at: toLaravelTimestamp(row.created_at)
   }
 }
