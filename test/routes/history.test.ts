@@ -1,5 +1,5 @@
 import t from 'tap'
-import { setup, testDialects, type Client } from '../helpers/app.js'
+import { clientFor, setup, testDialects, type Client } from '../helpers/app.js'
 import { seedServicesAndCustomer as seed } from '../helpers/seed.js'
 import type { HistoryEntry as Entry } from '../../src/db/queries/history.js'
 
@@ -89,6 +89,18 @@ for (const dialect of testDialects()) {
         t.equal((await api({ method, url: `/api/v1/customer-services/${a}/history` })).statusCode, 405, `${method} on a service's history`)
       }
       t.same(await historyOf(api, url), before, 'no route writes history')
+    })
+
+    t.test("a customer token reads neither its customer's history nor the change events", async (t) => {
+      const { app, api } = await setup(t, dialect)
+      const { ids: [a], customer, url } = await seed(api)
+      await api({ method: 'POST', url, payload: { services: [a] } })
+      const issued = await api({ method: 'POST', url: `/api/v1/customers/${customer.id}/tokens`, payload: { name: 'portal' } })
+      t.equal(issued.statusCode, 201)
+      const portal = clientFor(app, issued.json().token)
+      t.equal((await portal({ method: 'GET', url: `${url}/history` })).statusCode, 403)
+      t.equal((await portal({ method: 'GET', url: `/api/v1/customer-services/${a}/history` })).statusCode, 403)
+      t.equal((await portal({ method: 'GET', url: '/api/v1/events' })).statusCode, 403)
     })
 
     t.test('history filters by action, service key and time, pages like every list, and sorts oldest first on request', async (t) => {
