@@ -90,6 +90,9 @@ function withStatementCache (database: SQLite.Database, capacity = 500) {
   }
 }
 
+/** About 40 MB of 4 KiB pages. */
+export const WAL_CHECKPOINT_PAGES = 10_000
+
 function openSqlite (filename: string, busyTimeoutMs: number): SQLite.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
   const database = new SQLite(filename)
@@ -97,6 +100,13 @@ function openSqlite (filename: string, busyTimeoutMs: number): SQLite.Database {
   database.pragma('foreign_keys = ON')
   database.pragma(`busy_timeout = ${busyTimeoutMs}`)
   database.pragma('synchronous = NORMAL')
+  // A checkpoint copies the log's pages into the file and syncs both to disk. At SQLite's
+  // default (every 1,000 pages, about 4 MB) a steady stream of syncs paid for one every
+  // hundred or so commits, and copied the pages they all dirty (counters, the history's and
+  // the outbox's last pages) each time. The log is emptied after each one, and its file
+  // cut back to 64 MB.
+  database.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+  database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
   return database
 }
 

@@ -1,8 +1,9 @@
+import { statSync } from 'node:fs'
 import { sql, type Kysely } from 'kysely'
 import pg from 'pg'
 import t from 'tap'
 import { parseDatabaseUrl } from '../../src/config.js'
-import { createDatabase } from '../../src/db/database.js'
+import { createDatabase, WAL_CHECKPOINT_PAGES } from '../../src/db/database.js'
 import { isUnavailable } from '../../src/db/errors.js'
 import type { DB } from '../../src/db/tables.js'
 import { freshPostgresUrl, testDialects } from '../helpers/app.js'
@@ -36,4 +37,26 @@ t.test('postgres: connections the server drops are reported and replaced, and ne
   await eventually('the lost idle connection is reported', () => lost.length > reported)
   t.not(await backendPid(db), idle, 'the pool opened a new connection')
   t.match(lost[0]?.message, /terminating connection due to administrator command/)
+})
+
+t.test('sqlite: the log is checkpointed every WAL_CHECKPOINT_PAGES pages, and its file kept bounded', async (t) => {
+  const file = `${t.testdir()}/checkpoint.sqlite`
+  const { db } = createDatabase({ dialect: 'sqlite', filename: file })
+  t.teardown(() => db.destroy())
+  const pragma = async (name: string) => Object.values((await sql.raw<Record<string, number>>(`pragma ${name}`).execute(db)).rows[0] ?? {})[0]
+  t.equal(await pragma('wal_autocheckpoint'), WAL_CHECKPOINT_PAGES)
+  t.equal(await pragma('journal_size_limit'), 64 * 1024 * 1024)
+
+  // Commits below the threshold stay in the log; the one that crosses it moves it all into the file.
+  await sql`create table filler (body blob)`.execute(db)
+  const logBytes = () => statSync(`${file}-wal`).size
+  const pageBytes = 4096
+  for (let written = 0; written < (WAL_CHECKPOINT_PAGES / 2) * pageBytes; written += 256 * 1024) {
+    await sql`insert into filler values (randomblob(${256 * 1024}))`.execute(db)
+  }
+  t.ok(statSync(file).size < logBytes(), 'half the threshold written: still in the log, not yet in the file')
+  for (let written = 0; written < WAL_CHECKPOINT_PAGES * pageBytes; written += 256 * 1024) {
+    await sql`insert into filler values (randomblob(${256 * 1024}))`.execute(db)
+  }
+  t.ok(statSync(file).size >= (WAL_CHECKPOINT_PAGES / 2) * pageBytes, 'past the threshold: checkpointed into the file')
 })
