@@ -1,54 +1,71 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
 import type { DB } from './tables.js'
 
-type Value = string | number
+export type Value = string | number
 
-/** Stands for the argument at `index` while the query is compiled. */
+/** Stands for the value at `index` while the query is compiled. */
 class Placeholder {
   constructor (readonly index: number) {}
 }
 
 interface Template<Row> {
   readonly compiled: CompiledQuery<Row>
-  /** For each parameter of the SQL, the argument it takes, or -1 for a constant. */
-  readonly argumentAt: readonly number[]
+  /** For each parameter of the SQL, the value it takes, or -1 for a constant. */
+  readonly valueAt: readonly number[]
 }
 
-/**
- * A query whose SQL is the same on every call, only its values differ: Kysely builds
- * and compiles it once per dialect, and each call runs that SQL with its own values.
- * `build` must hand each argument to Kysely as a value, as it is: no `in` lists, no
- * clause that depends on an argument.
- */
-export function compiledOnce<Args extends readonly Value[], Row> (
-  build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>
-): (db: Kysely<DB>, ...args: Args) => Promise<Row[]> {
-  const templates = new Map<unknown, Template<Row>>()
+/** Templates kept per query: list shapes differ by filters, sorts and value counts, which clients choose. */
+const MAX_TEMPLATES = 256
 
-  const compile = (db: Kysely<DB>, arity: number): Template<Row> => {
-    const placeholders = Array.from({ length: arity }, (_, index) => new Placeholder(index)) as unknown as Args
-    const compiled = build(db, ...placeholders).compile()
-    const argumentAt = compiled.parameters.map((parameter) => parameter instanceof Placeholder ? parameter.index : -1)
+/**
+ * A query whose SQL depends only on its dialect and on a shape (which filters, which
+ * sorts): Kysely builds and compiles it once per dialect and shape, and each call runs
+ * that SQL with its own values. `build` gets stand-ins for the values while compiling, and
+ * must hand each one to Kysely as a value, as it is: no `in` lists, no clause that depends
+ * on a value. The shape must decide everything else, and `shapeKey` must name it fully.
+ */
+export function compiledPerShape<Shape, Row> (
+  shapeKey: (shape: Shape) => string,
+  build: (db: Kysely<DB>, shape: Shape, values: readonly Value[]) => Compilable<Row>
+): (db: Kysely<DB>, shape: Shape, values: readonly Value[]) => Promise<Row[]> {
+  const templates = new Map<unknown, Map<string, Template<Row>>>()
+
+  const compile = (db: Kysely<DB>, shape: Shape, arity: number): Template<Row> => {
+    const placeholders = Array.from({ length: arity }, (_, index) => new Placeholder(index)) as unknown as Value[]
+    const compiled = build(db, shape, placeholders).compile()
+    const valueAt = compiled.parameters.map((parameter) => parameter instanceof Placeholder ? parameter.index : -1)
     for (let index = 0; index < arity; index++) {
-      if (!argumentAt.includes(index)) throw new Error(`compiledOnce: argument ${index} is not a value of the query: ${compiled.sql}`)
+      if (!valueAt.includes(index)) throw new Error(`compiledOnce: argument ${index} is not a value of the query: ${compiled.sql}`)
     }
-    return { compiled, argumentAt }
+    return { compiled, valueAt }
   }
 
-  return async (db, ...args) => {
-    // The SQL depends on the dialect only, which the adapter's class names.
+  return async (db, shape, values) => {
+    // The SQL depends on the dialect, which the adapter's class names, and on the shape.
     const dialect = db.getExecutor().adapter.constructor
-    let template = templates.get(dialect)
+    let byShape = templates.get(dialect)
+    if (byShape === undefined) templates.set(dialect, byShape = new Map())
+    const key = `${values.length}:${shapeKey(shape)}`
+    let template = byShape.get(key)
     if (template === undefined) {
-      template = compile(db, args.length)
-      templates.set(dialect, template)
+      template = compile(db, shape, values.length)
+      if (byShape.size >= MAX_TEMPLATES) byShape.delete(byShape.keys().next().value as string)
+      byShape.set(key, template)
     }
-    const { compiled, argumentAt } = template
+    const { compiled, valueAt } = template
     const parameters = compiled.parameters.map((constant, position) => {
-      const index = argumentAt[position] as number
-      return index === -1 ? constant : args[index]
+      const index = valueAt[position] as number
+      return index === -1 ? constant : values[index]
     })
     const result = await db.executeQuery<Row>({ ...compiled, parameters })
     return result.rows
   }
+}
+
+/** A query of one shape: its SQL is the same on every call, only its values differ. */
+export function compiledOnce<Args extends readonly Value[], Row> (
+  build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>
+): (db: Kysely<DB>, ...args: Args) => Promise<Row[]> {
+  const run = compiledPerShape<null, Row>(() => '', (db, _shape, values) => build(db, ...values as unknown as Args))
+  return async (db, ...args) => await run(db, null, args)
 }

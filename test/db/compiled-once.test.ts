@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compiledOnce } from '../../src/db/compiled-once.js'
+import { compiledOnce, compiledPerShape } from '../../src/db/compiled-once.js'
 import { buildTestApp, testDialects } from '../helpers/app.js'
 
 for (const dialect of testDialects()) {
@@ -29,6 +29,24 @@ for (const dialect of testDialects()) {
         t.same(await byName(trx, 'Alpha 2'), [{ name: 'Alpha 2' }])
         await trx.updateTable('customers').set({ name: 'Alpha' }).where('name', '=', 'Alpha 2').execute()
       })
+    })
+
+    t.test('per shape: each shape compiles its own SQL, and each call of a shape runs it with its own values', async (t) => {
+      type Shape = { readonly descending: boolean, readonly names: number }
+      let compilations = 0
+      const byNames = compiledPerShape((shape: Shape) => `${shape.descending}`, (db, shape, values) => {
+        compilations++
+        return db.selectFrom('customers').select('name')
+          .where('name', 'in', values as string[])
+          .orderBy('name', shape.descending ? 'desc' : 'asc')
+      })
+      const names = (rows: Array<{ name: string }>) => rows.map((row) => row.name)
+      t.same(names(await byNames(app.db, { descending: false, names: 2 }, ['Alpha', 'Gamma'])), ['Alpha', 'Gamma'])
+      t.same(names(await byNames(app.db, { descending: true, names: 2 }, ['Alpha', 'Gamma'])), ['Gamma', 'Alpha'])
+      t.same(names(await byNames(app.db, { descending: true, names: 2 }, ['Beta', 'Alpha'])), ['Beta', 'Alpha'])
+      t.same(names(await byNames(app.db, { descending: true, names: 3 }, ['Beta', 'Alpha', 'Gamma'])), ['Gamma', 'Beta', 'Alpha'],
+        'a different number of values is a different shape, even when the key does not say so')
+      t.equal(compilations, 3, 'one compilation per shape and number of values')
     })
 
     t.test('an argument that is not a value of the query is refused, not silently fixed', async (t) => {

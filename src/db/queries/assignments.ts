@@ -9,7 +9,7 @@ import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort, type CustomerServiceRecord } from './customer-services.js'
 import { laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
-import { applyFilters, applySorts, countRows, fetchPage, type Page } from './list.js'
+import { applyFilters, applySorts, compiledList, countRows, fetchPage, filterPatterns, type Page } from './list.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
 
 export interface Pivot {
@@ -64,6 +64,12 @@ function setVersionOf (db: Kysely<DB>, customerId: number) {
     .as('set_version')
 }
 
+const currentList = compiledList<[customerId: number], CatalogFilter, CatalogSort, AssignedRow & { set_version: number | string | null }>({
+  columns: catalogColumns,
+  from: assignedServicesOf,
+  select: (rows, db, customerId) => rows.select([...serviceColumns, ...pivotColumns, setVersionOf(db, customerId)])
+})
+
 export interface CurrentPage extends Page<AssignedService> {
   /** The entity tag of the customer's whole set, as it was when the page was read. */
   readonly etag: string
@@ -81,9 +87,7 @@ export async function listServicesOfCustomer (
   query: ListQuery<CatalogFilter, CatalogSort>
 ): Promise<CurrentPage> {
   for (let attempt = 1; ; attempt++) {
-    const filtered = applyFilters(assignedServicesOf(db, customerId), query.filters, catalogColumns)
-    const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns, setVersionOf(db, customerId)]), query.sorts, catalogColumns)
-    const page = await fetchPage(rows, countRows(filtered), query.page, query.perPage)
+    const page = await currentList(db, [customerId], query)
     const [first] = page.rows
     if (first !== undefined) {
       return { rows: page.rows.map(toAssignedService), total: page.total, etag: assignmentSetTag(toId(first.set_version)) }
@@ -144,9 +148,9 @@ export async function listServicesOfCustomerAt (
 ): Promise<Page<AssignedService>> {
   const assigned = db.selectFrom(assignmentsAt(db, customerId, at).as('customer_customer_service'))
     .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
-  const filtered = applyFilters(assigned, query.filters, catalogColumns)
+  const filtered = applyFilters(assigned, query.filters, catalogColumns, filterPatterns(query.filters))
   const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns]), query.sorts, catalogColumns)
-  const page = await fetchPage(rows, countRows(filtered), query.page, query.perPage)
+  const page = await fetchPage((limit, offset) => rows.limit(limit).offset(offset).execute(), countRows(filtered), query.page, query.perPage)
   return { rows: page.rows.map(toAssignedService), total: page.total }
 }
 

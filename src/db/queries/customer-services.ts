@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../errors.js'
 import type { CustomerServicesTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
-import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
+import { compiledList, type ListColumns, type Page } from './list.js'
 import { appendEvents, type ChangeContext, type ChangeEvent } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
 
@@ -81,14 +81,18 @@ function toCounted (row: ServiceRow & { customers_count: number }): CountedCusto
   return { ...toServiceRecord(row), customers_count: Number(row.customers_count) }
 }
 
+const catalogList = compiledList<[], CatalogFilter, CatalogSort, ServiceRow & { customers_count: number }>({
+  columns: catalogColumns,
+  from: (db) => db.selectFrom('customer_services'),
+  select: (rows) => rows.select([...serviceColumns, 'customer_services.customers_count']),
+  unfilteredTotal: async (db) => await rowCount(db, 'customer_services')
+})
+
 export async function listCustomerServices (
   db: Kysely<DB>,
   query: ListQuery<CatalogFilter, CatalogSort>
 ): Promise<Page<CountedCustomerService>> {
-  const filtered = applyFilters(db.selectFrom('customer_services'), query.filters, catalogColumns)
-  const rows = applySorts(filtered.select([...serviceColumns, 'customer_services.customers_count']), query.sorts, catalogColumns)
-  const count = query.filters.length === 0 ? () => rowCount(db, 'customer_services') : countRows(filtered)
-  const page = await fetchPage(rows, count, query.page, query.perPage)
+  const page = await catalogList(db, [], query)
   return { rows: page.rows.map(toCounted), total: page.total }
 }
 

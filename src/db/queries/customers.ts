@@ -7,7 +7,7 @@ import type { DialectName } from '../database.js'
 import type { CustomersTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
-import { applyFilters, applySorts, countRows, fetchPage, type ListColumns, type Page } from './list.js'
+import { compiledList, type ListColumns, type Page } from './list.js'
 import { appendEvents, changeTimeFor, recordAssignmentChanges, type ChangeContext } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
@@ -53,11 +53,15 @@ function toCustomerRecord (row: CustomerRow): CustomerRecord {
   }
 }
 
+const customerList = compiledList<[], CustomerFilter, CustomerSort, CustomerRow>({
+  columns: customerColumns,
+  from: (db) => db.selectFrom('customers'),
+  select: (rows) => rows.select(selectedColumns),
+  unfilteredTotal: async (db) => await rowCount(db, 'customers')
+})
+
 export async function listCustomers (db: Kysely<DB>, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
-  const filtered = applyFilters(db.selectFrom('customers'), query.filters, customerColumns)
-  const rows = applySorts(filtered.select(selectedColumns), query.sorts, customerColumns)
-  const count = query.filters.length === 0 ? () => rowCount(db, 'customers') : countRows(filtered)
-  const page = await fetchPage(rows, count, query.page, query.perPage)
+  const page = await customerList(db, [], query)
   return { rows: page.rows.map(toCustomerRecord), total: page.total }
 }
 
@@ -65,12 +69,6 @@ export interface CustomerSummary {
   id: number
   name: string
   customer_account: string
-}
-
-function customersWithService (db: Kysely<DB>, serviceId: number) {
-  return db.selectFrom('customer_customer_service')
-    .innerJoin('customers', 'customers.id', 'customer_customer_service.customer_id')
-    .where('customer_customer_service.customer_service_id', '=', serviceId)
 }
 
 const summaryColumns = ['customers.id', 'customers.name', 'customers.customer_account'] as const
@@ -85,6 +83,15 @@ const holderColumns: ListColumns<CustomerFilter, CustomerSort> = {
   sorts: { ...customerColumns.sorts, id: [sql.ref('customer_customer_service.customer_id')] }
 }
 
+const holderList = compiledList<[serviceId: number], CustomerFilter, CustomerSort, Pick<CustomerRow, 'id' | 'name' | 'customer_account'>>({
+  columns: holderColumns,
+  from: (db, serviceId) => db.selectFrom('customer_customer_service')
+    .innerJoin('customers', 'customers.id', 'customer_customer_service.customer_id')
+    .where('customer_customer_service.customer_service_id', '=', serviceId),
+  select: (rows) => rows.select(summaryColumns),
+  unfilteredTotal: assignedCount
+})
+
 function toSummary (row: Pick<CustomerRow, 'id' | 'name' | 'customer_account'>): CustomerSummary {
   return { id: row.id, name: row.name, customer_account: row.customer_account ?? customerAccountFor(row.id) }
 }
@@ -95,10 +102,7 @@ export async function listCustomersOfService (
   serviceId: number,
   query: ListQuery<CustomerFilter, CustomerSort>
 ): Promise<Page<CustomerSummary>> {
-  const filtered = applyFilters(customersWithService(db, serviceId), query.filters, holderColumns)
-  const rows = applySorts(filtered.select(summaryColumns), query.sorts, holderColumns)
-  const count = query.filters.length === 0 ? () => assignedCount(db, serviceId) : countRows(filtered)
-  const page = await fetchPage(rows, count, query.page, query.perPage)
+  const page = await holderList(db, [serviceId], query)
   return { rows: page.rows.map(toSummary), total: page.total }
 }
 

@@ -60,6 +60,6 @@ export async function listHistory (db: Kysely<DB>, scope: HistoryScope, query: H
   if (from !== null) filtered = filtered.where('created_at', '>=', toStoredBound(from))
   if (to !== null) filtered = filtered.where('created_at', '<=', toStoredBound(to))
   const rows = filtered.selectAll().orderBy('id', query.newestFirst ? 'desc' : 'asc')
-  const page = await fetchPage(rows, countRows(filtered), query.page, query.perPage)
+  const page = await fetchPage((limit, offset) => rows.limit(limit).offset(offset).execute(), countRows(filtered), query.page, query.perPage)
   return { rows: page.rows.map(toHistoryEntry), total: page.total }
 }
