@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { findCustomerService, findCustomerServiceByKey, type CountedCustomerService } from '../db/queries/customer-services.js'
 import { findCustomer, type CustomerRecord } from '../db/queries/customers.js'
 import { ModelNotFoundError } from '../http-errors.js'
-import { MAX_ID } from '../schemas/common.js'
+import { isStorableId } from '../domain/ids.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,7 +25,7 @@ declare module 'fastify' {
 function routeId (raw: unknown): number | undefined {
   if (typeof raw !== 'string' || !/^[0-9]{1,10}$/.test(raw)) return undefined
   const id = Number(raw)
-  return id >= 1 && id <= MAX_ID ? id : undefined
+  return isStorableId(id) ? id : undefined
 }
 
 /**

@@ -1,6 +1,5 @@
 import { Type, type TSchema } from 'typebox'
-
-export const MAX_ID = 2_147_483_647
+import { MAX_ID } from '../domain/ids.js'
 
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID, examples: [42] })
 

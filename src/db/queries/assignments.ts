@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { diffAssignments, type CurrentAssignment, type PivotAttributes } from '../../domain/assignment-diff.js'
 import { assignmentSetTag, ifMatchAccepts } from '../../domain/entity-tag.js'
+import { isStorableId } from '../../domain/ids.js'
 import type { ListQuery } from '../../domain/list-query.js'
 import { toLaravelTimestamp, toStoredBound, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
@@ -187,9 +188,6 @@ export interface SyncOptions {
   readonly ifMatch?: string | undefined
 }
 
-/** The largest id either database can hold in these tables (PostgreSQL `integer`). */
-const MAX_ID = 2_147_483_647
-
 interface CurrentState {
   last_id: number | string | null
   last_at: string | Date | null
@@ -243,7 +241,7 @@ export async function syncServices (
       return { status: 'precondition_failed', etag, services: rows.map(toAssignedService) }
     }
 
-    const requested = [...desired.keys()].filter((id) => Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID)
+    const requested = [...desired.keys()].filter(isStorableId)
     const keyOf = new Map<number, string>()
     if (requested.length > 0) {
       // A share lock keeps the services from being deleted before this commits.

@@ -5,18 +5,13 @@ import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { changeTimeForCustomers, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { lockServiceCounters } from './locks.js'
-import { chunks } from '../../domain/chunks.js'
+import { chunks, IDS_PER_STATEMENT, ROWS_PER_INSERT } from '../../domain/chunks.js'
+import { isStorableId } from '../../domain/ids.js'
 
 export type BulkOutcome =
   | { status: 'applied', attached: number[], detached: number[] }
   | { status: 'service_missing' }
   | { status: 'unknown_customers', customerIds: number[] }
-
-/** Ids per statement: well under SQLite's and PostgreSQL's limits on bound parameters. */
-const IDS_PER_STATEMENT = 1000
-/** Pivot rows per INSERT (five values each). */
-const ROWS_PER_INSERT = 500
-const MAX_ID = 2_147_483_647
 
 /**
  * Gives one service to many customers and takes it from others, in one transaction.
@@ -36,7 +31,7 @@ export async function bulkAssignService (
   const wanted = [...new Set([...attach, ...detach])].sort((a, b) => a - b)
   return await inTransaction(db, async (trx): Promise<BulkOutcome> => {
     const found = new Set<number>()
-    for (const chunk of chunks(wanted.filter((id) => Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID), IDS_PER_STATEMENT)) {
+    for (const chunk of chunks(wanted.filter(isStorableId), IDS_PER_STATEMENT)) {
       let query = trx.selectFrom('customers').select('id').where('id', 'in', chunk).orderBy('id')
       if (dialect === 'postgres') query = query.forUpdate()
       for (const row of await query.execute()) found.add(row.id)

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
 import type { AssignmentAction, AssignmentHistoryTable, DB } from '../tables.js'
-import { chunks } from '../../domain/chunks.js'
+import { chunks, ROWS_PER_INSERT } from '../../domain/chunks.js'
 
 /** One assignment that changed; a version is null both when unset and when there was no row. */
 export interface AssignmentChange {
@@ -29,8 +29,6 @@ export interface ChangeEvent {
   payload: Record<string, unknown>
 }
 
-/** Rows per INSERT: well under either database's limit on bound parameters. */
-const ROWS_PER_INSERT = 500
 /**
  * The advisory lock of the outbox on PostgreSQL: every writer of events holds it shared from
  * its append to its commit; a reader takes it exclusively to read (see `readEvents`).
