@@ -54,7 +54,7 @@ export const settings: readonly Setting[] = [
   {
     name: 'DATABASE_URL',
     default: 'data/customer-services.sqlite',
-    description: '`postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path (a `file:` prefix is allowed; `:memory:` keeps it in memory). Relative paths start from the working directory.'
+    description: '`postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path (a `file:` prefix is allowed; `:memory:` keeps it in memory). Relative paths start from the working directory. Other schemes (`sqlite://…`, `mysql://…`) are refused at start.'
   },
   {
     name: 'SQLITE_BUSY_TIMEOUT',
@@ -147,6 +147,13 @@ export function parseDatabaseUrl (url: string, cwd = process.cwd()): DatabaseCon
       throw new ConfigError(`DATABASE_URL is not a valid PostgreSQL URL: "${redactUrl(url)}"`)
     }
     return { dialect: 'postgres', connectionString: url }
+  }
+  // Any other scheme would otherwise name a SQLite file in a directory called `sqlite:` or
+  // `mysql:`, created without a word: `sqlite:///data/app.db`, as other tools write it, did.
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase()
+  if (scheme !== undefined && scheme !== 'file' && (scheme === 'sqlite' || url.slice(scheme.length).startsWith('://'))) {
+    throw new ConfigError(`DATABASE_URL "${redactUrl(url)}" has a scheme this service does not read (${scheme}:): ` +
+      'give postgres://… for PostgreSQL, or a file path (file: allowed) for SQLite')
   }
   const path = url.replace(/^file:(\/\/)?/, '')
   if (path === '') throw new ConfigError('DATABASE_URL names no SQLite file')

@@ -179,6 +179,16 @@ t.test(':memory: keeps the database in memory, with or without file:', async (t)
   t.same(parseDatabaseUrl('file::memory:'), { dialect: 'sqlite', filename: ':memory:' })
 })
 
+t.test('another scheme is a ConfigError, not a file in a directory named after it', async (t) => {
+  for (const url of ['sqlite:///var/lib/app.sqlite', 'sqlite:app.sqlite', 'SQLite://app.sqlite', 'mysql://admin:s3cret@db/app', 'postgre://db/app']) {
+    const error = configErrorOf(() => loadConfig({ DATABASE_URL: url }))
+    t.match(error.message, /^DATABASE_URL ".*" has a scheme this service does not read \([a-z]+:\): give postgres:\/\/… for PostgreSQL, or a file path/, url)
+    t.notMatch(error.message, /s3cret/, 'the password is not repeated')
+  }
+  t.same(parseDatabaseUrl('data:2026/app.sqlite', '/srv'), { dialect: 'sqlite', filename: '/srv/data:2026/app.sqlite' },
+    'a colon in a plain path is still a path')
+})
+
 t.test('a file: URL with no path is a ConfigError', async (t) => {
   t.equal(configErrorOf(() => loadConfig({ DATABASE_URL: 'file:' })).message, 'DATABASE_URL names no SQLite file')
 })
