@@ -6,9 +6,11 @@ import {
   CompiledQuery,
   Kysely,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type SqliteDialectConfig
 } from 'kysely'
@@ -60,6 +62,19 @@ class ImmediateTransactionSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite runs DDL inside transactions, though Kysely's adapter says otherwise and so migrates
+ * outside one, without a lock: two processes migrating one file at once both applied the
+ * first migration, and one of them failed on "table customers already exists". Said truly,
+ * the migrator runs in one immediate transaction: a second process waits for the first to
+ * commit, then finds nothing to do.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl (): boolean {
+    return true
+  }
+}
+
 class ImmediateTransactionSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
 
@@ -70,6 +85,10 @@ class ImmediateTransactionSqliteDialect extends SqliteDialect {
 
   override createDriver (): Driver {
     return new ImmediateTransactionSqliteDriver(this.#config)
+  }
+
+  override createAdapter (): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter()
   }
 }
 
@@ -93,12 +112,33 @@ function withStatementCache (database: SQLite.Database, capacity = 500) {
 /** About 40 MB of 4 KiB pages. */
 export const WAL_CHECKPOINT_PAGES = 10_000
 
+/**
+ * Switching a file to the write-ahead log needs it alone for a moment, and SQLite answers
+ * SQLITE_BUSY at once, without its busy wait: processes opening one new file together (a
+ * server and `npm run migrate`) failed with "database is locked". They retry for as long as
+ * they would wait for a lock.
+ */
+function useWriteAheadLog (database: SQLite.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs
+  for (;;) {
+    let mode: unknown
+    try {
+      mode = database.pragma('journal_mode = WAL', { simple: true })
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error
+    }
+    if (mode === 'wal') return
+    if (Date.now() >= deadline) throw new Error(`${database.name}: could not switch to the write-ahead log (another process keeps it locked)`)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+  }
+}
+
 function openSqlite (filename: string, busyTimeoutMs: number): SQLite.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
   const database = new SQLite(filename)
-  database.pragma('journal_mode = WAL')
-  database.pragma('foreign_keys = ON')
   database.pragma(`busy_timeout = ${busyTimeoutMs}`)
+  if (filename !== ':memory:') useWriteAheadLog(database, busyTimeoutMs)
+  database.pragma('foreign_keys = ON')
   database.pragma('synchronous = NORMAL')
   // A checkpoint copies the log's pages into the file and syncs both to disk. At SQLite's
   // default (every 1,000 pages, about 4 MB) a steady stream of syncs paid for one every

@@ -42,14 +42,7 @@ class SqlFileMigrationProvider implements MigrationProvider {
       const statements = splitStatements(await readFile(new URL(`${this.dialect}/${file}`, migrationsRoot), 'utf8'))
       migrations[migrationStem(file)] = {
         up: async (db) => {
-          // Kysely runs SQLite migrations outside a transaction: give each file its own.
-          if (this.dialect === 'sqlite') {
-            await db.transaction().execute(async (trx) => {
-              for (const statement of statements) await sql.raw(statement).execute(trx)
-            })
-          } else {
-            for (const statement of statements) await sql.raw(statement).execute(db)
-          }
+          for (const statement of statements) await sql.raw(statement).execute(db)
         }
       }
     }
@@ -73,13 +66,19 @@ async function unknownMigrations (db: Kysely<any>, dialect: DialectName): Promis
   return recorded.map((row) => row.name).filter((name) => !known.has(name)).sort()
 }
 
+/** How long a process waits for another one's migrations to finish on SQLite (PostgreSQL waits for its lock as long as it takes). */
+const SQLITE_MIGRATION_WAIT_MS = 10 * 60 * 1000
+
 /**
- * Applies the pending migrations. On PostgreSQL, Kysely holds an advisory lock meanwhile, so
- * replicas starting together apply each migration once: the others wait, then find nothing
- * to do. A database that a newer version has migrated is refused with a DatabaseTooNewError.
+ * Applies the pending migrations, all in one transaction. Processes starting together apply
+ * each migration once: the others wait (for Kysely's advisory lock on PostgreSQL, for the
+ * write lock on SQLite), then find nothing to do. A database that a newer version has
+ * migrated is refused with a DatabaseTooNewError.
  */
 export async function migrateToLatest (db: Kysely<any>, dialect: DialectName): Promise<MigrationResultSet> {
-  const result = await createMigrator(db, dialect).migrateToLatest()
+  const result = dialect === 'sqlite'
+    ? await withBusyTimeout(db, SQLITE_MIGRATION_WAIT_MS, async () => await createMigrator(db, dialect).migrateToLatest())
+    : await createMigrator(db, dialect).migrateToLatest()
   if (result.error !== undefined) {
     // Kysely refuses, under its lock, a database recording migrations it does not know (so a
     // newer replica that migrated a moment ago is caught too), but its message says "corrupted".
@@ -88,4 +87,16 @@ export async function migrateToLatest (db: Kysely<any>, dialect: DialectName): P
     throw result.error instanceof Error ? result.error : new Error(String(result.error))
   }
   return result
+}
+
+/** SQLite's connection waits up to `ms` for another process's write lock while `work` runs. */
+async function withBusyTimeout<T> (db: Kysely<any>, ms: number, work: () => Promise<T>): Promise<T> {
+  const { rows } = await sql.raw<{ timeout: number }>('pragma busy_timeout').execute(db)
+  const previous = Number(rows[0]?.timeout ?? 0)
+  await sql.raw(`pragma busy_timeout = ${ms}`).execute(db)
+  try {
+    return await work()
+  } finally {
+    await sql.raw(`pragma busy_timeout = ${previous}`).execute(db)
+  }
 }
