@@ -43,6 +43,12 @@ export interface Database {
 }
 
 const POSTGRES_POOL_SIZE = 10
+/**
+ * How long a query waits for a connection: to open one (a server that accepts and never
+ * answers, or a network that drops packets, would otherwise hold the request for minutes)
+ * or for one of the pool's to be free. Past it the request answers 503.
+ */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 5000
 
 export interface DatabaseOptions {
   /** How long a SQLite write waits for another process's lock before it fails with SQLITE_BUSY. */
@@ -173,7 +179,11 @@ export function createDatabase (config: DatabaseConfig, options: DatabaseOptions
       connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 })
     }
   }
-  const pool = new pg.Pool({ connectionString: config.connectionString, max: POSTGRES_POOL_SIZE })
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    max: POSTGRES_POOL_SIZE,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS
+  })
   // A client whose connection dies emits 'error', and an unheard 'error' would end the process.
   // The pool discards an idle one (and re-emits the error); a checked-out one fails its query
   // and is discarded when released.

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely'
 import pg from 'pg'
 import t from 'tap'
 import { parseDatabaseUrl } from '../../src/config.js'
-import { createDatabase, WAL_CHECKPOINT_PAGES } from '../../src/db/database.js'
+import { createServer, type Socket } from 'node:net'
+import { createDatabase, POSTGRES_CONNECT_TIMEOUT_MS, WAL_CHECKPOINT_PAGES } from '../../src/db/database.js'
 import { isUnavailable } from '../../src/db/errors.js'
 import type { DB } from '../../src/db/tables.js'
 import { freshPostgresUrl, testDialects } from '../helpers/app.js'
@@ -59,4 +60,23 @@ t.test('sqlite: the log is checkpointed every WAL_CHECKPOINT_PAGES pages, and it
     await sql`insert into filler values (randomblob(${256 * 1024}))`.execute(db)
   }
   t.ok(statSync(file).size >= (WAL_CHECKPOINT_PAGES / 2) * pageBytes, 'past the threshold: checkpointed into the file')
+})
+
+t.test('postgres: a server that accepts and never answers fails the query as unavailable, after the connect timeout', async (t) => {
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => { sockets.push(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy()
+    silent.close()
+  })
+  const { port } = silent.address() as { port: number }
+  const { db } = createDatabase({ dialect: 'postgres', connectionString: `postgres://postgres@127.0.0.1:${port}/test` })
+  t.teardown(() => db.destroy())
+  const started = Date.now()
+  const failure = await sql`select 1`.execute(db).then(() => undefined, (error: unknown) => error)
+  const waited = Date.now() - started
+  t.ok(isUnavailable(failure), `unavailable: ${(failure as Error | undefined)?.message}`)
+  t.ok(waited >= POSTGRES_CONNECT_TIMEOUT_MS - 100, `it waited for the timeout (${waited} ms)`)
+  t.ok(sockets.length > 0, 'the connection was made, and never answered')
 })
