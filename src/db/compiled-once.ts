@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
 import type { DB } from './tables.js'
 
@@ -17,6 +18,18 @@ interface Template<Row> {
 /** Templates kept per query: list shapes differ by filters, sorts and value counts, which clients choose. */
 const MAX_TEMPLATES = 256
 
+/** The SQL of every template compiled here, and the name it is prepared under on PostgreSQL. */
+const statementNames = new Map<string, string>()
+
+/**
+ * The name to prepare a statement under, for SQL this module compiled: the same on every
+ * connection and process for the same text, and as many as there are templates. Other SQL
+ * (built per call, with `in` lists of any length) has none.
+ */
+export function preparedStatementName (sql: string): string | undefined {
+  return statementNames.get(sql)
+}
+
 /**
  * A query whose SQL depends only on its dialect and on a shape (which filters, which
  * sorts): Kysely builds and compiles it once per dialect and shape, and each call runs
@@ -33,6 +46,9 @@ export function compiledPerShape<Shape, Row> (
   const compile = (db: Kysely<DB>, shape: Shape, arity: number): Template<Row> => {
     const placeholders = Array.from({ length: arity }, (_, index) => new Placeholder(index)) as unknown as Value[]
     const compiled = build(db, shape, placeholders).compile()
+    if (!statementNames.has(compiled.sql)) {
+      statementNames.set(compiled.sql, `cs_${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 32)}`)
+    }
     const valueAt = compiled.parameters.map((parameter) => parameter instanceof Placeholder ? parameter.index : -1)
     for (let index = 0; index < arity; index++) {
       if (!valueAt.includes(index)) throw new Error(`compiledOnce: argument ${index} is not a value of the query: ${compiled.sql}`)

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { compiledOnce, compiledPerShape } from '../../src/db/compiled-once.js'
+import { sql } from 'kysely'
+import { compiledOnce, compiledPerShape, preparedStatementName } from '../../src/db/compiled-once.js'
 import { buildTestApp, testDialects } from '../helpers/app.js'
 
 for (const dialect of testDialects()) {
@@ -47,6 +48,25 @@ for (const dialect of testDialects()) {
       t.same(names(await byNames(app.db, { descending: true, names: 3 }, ['Beta', 'Alpha', 'Gamma'])), ['Gamma', 'Beta', 'Alpha'],
         'a different number of values is a different shape, even when the key does not say so')
       t.equal(compilations, 3, 'one compilation per shape and number of values')
+    })
+
+    t.test('compiled statements are prepared by name on PostgreSQL, once per connection; other SQL is not', {
+      skip: dialect !== 'postgres' && 'PostgreSQL only'
+    }, async (t) => {
+      const byId = compiledOnce((db, id: number) => db.selectFrom('customers').select('name').where('id', '>=', id))
+      await app.db.connection().execute(async (connection) => {
+        const prepared = async () => (await sql<{ name: string, statement: string }>`select name, statement from pg_prepared_statements order by name`.execute(connection)).rows
+        const before = await prepared()
+        t.same((await byId(connection, 1)).length, 3)
+        t.same((await byId(connection, 2)).length, 2, 'the prepared statement runs with the new value')
+        const added = (await prepared()).filter((row) => !before.some((old) => old.name === row.name))
+        t.equal(added.length, 1, 'one statement prepared for both calls')
+        t.equal(added[0]?.name, preparedStatementName(added[0]?.statement ?? ''), 'under its name')
+        t.match(added[0]?.name, /^cs_[0-9a-f]{32}$/)
+        const count = (await prepared()).length
+        await connection.selectFrom('customers').select('name').where('id', 'in', [1, 2]).execute()
+        t.equal((await prepared()).length, count, 'SQL built per call is not prepared')
+      })
     })
 
     t.test('an argument that is not a value of the query is refused, not silently fixed', async (t) => {
