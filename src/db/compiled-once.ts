@@ -18,13 +18,21 @@ interface Template<Row> {
 /** Templates kept per query: list shapes differ by filters, sorts and value counts, which clients choose. */
 const MAX_TEMPLATES = 256
 
-/** The SQL of every template compiled here, and the name it is prepared under on PostgreSQL. */
+/**
+ * Statements prepared by name, at most, on each PostgreSQL connection. Clients choose list
+ * shapes (filters, sorts, how many values), and each prepared statement holds memory on the
+ * server for the connection's life: the first ones compiled (the shapes in use) are named,
+ * later ones run unnamed.
+ */
+export const MAX_PREPARED_STATEMENTS = 200
+
+/** The SQL of the templates compiled here that are prepared on PostgreSQL, and their names. */
 const statementNames = new Map<string, string>()
 
 /**
  * The name to prepare a statement under, for SQL this module compiled: the same on every
- * connection and process for the same text, and as many as there are templates. Other SQL
- * (built per call, with `in` lists of any length) has none.
+ * connection and process for the same text. Other SQL (built per call, with `in` lists of
+ * any length, or past MAX_PREPARED_STATEMENTS) has none.
  */
 export function preparedStatementName (sql: string): string | undefined {
   return statementNames.get(sql)
@@ -46,7 +54,7 @@ export function compiledPerShape<Shape, Row> (
   const compile = (db: Kysely<DB>, shape: Shape, arity: number): Template<Row> => {
     const placeholders = Array.from({ length: arity }, (_, index) => new Placeholder(index)) as unknown as Value[]
     const compiled = build(db, shape, placeholders).compile()
-    if (!statementNames.has(compiled.sql)) {
+    if (!statementNames.has(compiled.sql) && statementNames.size < MAX_PREPARED_STATEMENTS) {
       statementNames.set(compiled.sql, `cs_${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 32)}`)
     }
     const valueAt = compiled.parameters.map((parameter) => parameter instanceof Placeholder ? parameter.index : -1)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { sql } from 'kysely'
-import { compiledOnce, compiledPerShape, preparedStatementName } from '../../src/db/compiled-once.js'
+import { compiledOnce, compiledPerShape, MAX_PREPARED_STATEMENTS, preparedStatementName } from '../../src/db/compiled-once.js'
 import { buildTestApp, testDialects } from '../helpers/app.js'
 
 for (const dialect of testDialects()) {
@@ -75,3 +75,19 @@ for (const dialect of testDialects()) {
     })
   })
 }
+
+t.test('no more than MAX_PREPARED_STATEMENTS statements are ever named: later shapes run unnamed', async (t) => {
+  const app = await buildTestApp(t, 'sqlite')
+  const sqlOf: string[] = []
+  const byIds = compiledPerShape((count: number) => String(count), (db, _count, values) => {
+    const query = db.selectFrom('customers').select('id').where('id', 'in', values as number[])
+    sqlOf.push(query.compile().sql)
+    return query
+  })
+  for (let count = 1; count <= MAX_PREPARED_STATEMENTS + 1; count++) {
+    await byIds(app.db, count, Array.from({ length: count }, (_, index) => index + 1))
+  }
+  const named = sqlOf.filter((text) => preparedStatementName(text) !== undefined)
+  t.ok(named.length < sqlOf.length, `${named.length} of ${sqlOf.length} shapes named`)
+  t.notOk(preparedStatementName(sqlOf.at(-1) as string), 'the last one is not')
+})
