@@ -103,6 +103,8 @@ export interface IdempotencyKeysTable {
   body: string | null
   created_at: Timestamp
   expires_at: Timestamp
+  /** Set by the claiming request's writes, in their transaction: they committed. */
+  applied_at: Timestamp | null
 }
 
 export interface DB {

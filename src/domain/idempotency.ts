@@ -40,6 +40,8 @@ export interface IdempotencyRecord {
   readonly status: number | null
   readonly createdAt: Date
   readonly expiresAt: Date
+  /** Whether the claiming request's writes committed. */
+  readonly applied: boolean
 }
 
 /**
@@ -47,14 +49,17 @@ export interface IdempotencyRecord {
  * - `expired`: the record is past its 24 hours and counts as absent;
  * - `mismatch`: the key was used for another request (method, URL or body);
  * - `replay`: the stored answer is the answer;
- * - `abandoned`: a claim past its lease, whose request will never be answered;
+ * - `abandoned`: a claim past its lease, whose request will never be answered and wrote nothing;
+ * - `answer_lost`: a claim past its lease whose request's writes committed, but whose answer
+ *   was never stored (its process died in between): running it again would apply it twice;
  * - `in_progress`: the same request is being answered right now.
  */
-export type RecordState = 'expired' | 'mismatch' | 'replay' | 'abandoned' | 'in_progress'
+export type RecordState = 'expired' | 'mismatch' | 'replay' | 'abandoned' | 'answer_lost' | 'in_progress'
 
 export function judgeRecord (record: IdempotencyRecord, fingerprint: string, now: Date, leaseMs = IDEMPOTENCY_LEASE_MS): RecordState {
   if (record.expiresAt.getTime() <= now.getTime()) return 'expired'
   if (record.fingerprint !== fingerprint) return 'mismatch'
   if (record.status !== null) return 'replay'
-  return now.getTime() - record.createdAt.getTime() >= leaseMs ? 'abandoned' : 'in_progress'
+  if (now.getTime() - record.createdAt.getTime() < leaseMs) return 'in_progress'
+  return record.applied ? 'answer_lost' : 'abandoned'
 }

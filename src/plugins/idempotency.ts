@@ -1,16 +1,18 @@
 import { createHash, type Hash } from 'node:crypto'
 import { pipeline, Transform } from 'node:stream'
 import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest, RequestPayload, RouteOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, RequestPayload, RouteHandlerMethod, RouteOptions } from 'fastify'
 import {
   claimIdempotencyKey,
+  markIdempotentWrites,
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
   storeIdempotentAnswer,
   type IdempotencyKeyId
 } from '../db/queries/idempotency.js'
 import { headersToReplay, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, isStorableStatus } from '../domain/idempotency.js'
-import { BadRequestError, RequestInProgressError, ValidationFailedError } from '../http-errors.js'
+import { withTransactionPrelude } from '../db/transaction.js'
+import { AnswerLostError, BadRequestError, RequestInProgressError, ValidationFailedError } from '../http-errors.js'
 import {
   IDEMPOTENCY_KEY_HEADER,
   idempotencyKeyPattern,
@@ -72,8 +74,10 @@ const hooksOf = <Hook>(hooks: Hook | Hook[] | undefined): Hook[] => hooks === un
  * only one runs; the others get a 409. A server error gives the claim up, and a claim
  * whose process died lapses after IDEMPOTENCY_LEASE_MS.
  *
- * The answer is stored after the route's own transaction has committed: a crash in
- * between leaves a claim that lapses, and the retry then runs again.
+ * Every transaction the route begins marks the claim applied, in that transaction; the answer
+ * is stored after it commits. A crash in between leaves an applied claim without an answer:
+ * past its lease, a retry is told so (409) and does not run again. A claim that wrote nothing
+ * lapses, and the retry runs.
  *
  * Requests without the header cost one property lookup; routes that are not writes, nothing.
  */
@@ -144,10 +148,30 @@ export default fp<IdempotencyOptions>(async (app, options) => {
           .send(outcome.answer.body ?? undefined)
       case 'mismatch':
         throw new ValidationFailedError({ [IDEMPOTENCY_KEY_HEADER]: [keyReusedMessage] })
+      case 'answer_lost':
+        throw new AnswerLostError()
       case 'in_progress':
         reply.header('retry-after', 1)
         throw new RequestInProgressError()
     }
+  }
+
+  /**
+   * The handler, run so that each transaction it begins first marks the claim applied: a
+   * request whose writes committed never runs again, even if its process dies before its
+   * answer is stored. A claim that was taken over meanwhile (past its lease) stops them.
+   */
+  const markingWrites = (handler: RouteHandlerMethod): RouteHandlerMethod => function (request, reply) {
+    const state = request.idempotency
+    if (state === null || state.claimedAt === null) return handler.call(this, request, reply)
+    const id = idOf(request, state)
+    const claimedAt = state.claimedAt
+    return withTransactionPrelude(async (trx) => {
+      if (!await markIdempotentWrites(trx, id, claimedAt, clock())) {
+        reply.header('retry-after', 1)
+        throw new RequestInProgressError()
+      }
+    }, async () => await handler.call(this, request, reply))
   }
 
   /** onSend: stores a final answer, or gives the claim up so that a retry runs again. */
@@ -178,6 +202,7 @@ export default fp<IdempotencyOptions>(async (app, options) => {
       if (![route.method].flat().some((method) => keyMethods.has(method.toUpperCase()))) return
       route.preParsing = [fingerprint, ...hooksOf(route.preParsing)]
       route.preValidation = [claim, ...hooksOf(route.preValidation)]
+      route.handler = markingWrites(route.handler)
       route.onSend = [...hooksOf(route.onSend), store]
       route.schema = withIdempotency(route.schema ?? {})
     },

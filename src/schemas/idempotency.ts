@@ -7,6 +7,7 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed'
 const IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
 const keyInUseMessage = 'A request with this Idempotency-Key is still being processed.'
+const answerLostMessage = 'A request with this Idempotency-Key was applied, but its answer was not recorded; read the resource to see its state.'
 export const keyReusedMessage = 'The Idempotency-Key was already used with a different request.'
 export const invalidKeyMessage = `The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.`
 
@@ -20,7 +21,8 @@ const IdempotencyKey = Type.String({
   description: 'Makes a retry safe: the first final answer to a request with this key (2xx or 4xx) is kept for ' +
     '24 hours for the token that sent it, and a retry with the same key, method, URL and body gets that answer ' +
     `again, with \`${REPLAYED_HEADER}: true\`, without running again. The same key with another request is a 422; ` +
-    'while the first request is still being answered, a 409. A UUID per operation is a good key.',
+    'while the first request is still being answered, a 409; and if it was applied but its answer lost with its ' +
+    'process, a 409 for good (until the key expires). A UUID per operation is a good key.',
   examples: ['4f1c1ad6-8a8c-4b8e-9d55-0d2b2f7f0a61']
 })
 
@@ -36,7 +38,8 @@ const replayed = { [REPLAYED_HEADER]: { ...idempotencyHeaders[REPLAYED_HEADER].s
 const retryAfter = { 'Retry-After': Type.Integer({ minimum: 0, description: 'Seconds until a request can succeed again.' }) }
 
 const inProgress = `a request with the same \`Idempotency-Key\` is still being answered: \`{"message": "${keyInUseMessage}"}\`. ` +
-  'Try again after `Retry-After` seconds.'
+  'Try again after `Retry-After` seconds. Or that request was applied but its process stopped before its answer was ' +
+  `recorded: \`{"message": "${answerLostMessage}"}\`, and it will not run again.`
 
 interface Response { description?: string, headers?: Record<string, unknown>, [keyword: string]: unknown }
 

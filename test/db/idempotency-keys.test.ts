@@ -2,8 +2,11 @@ import t from 'tap'
 import { parseDatabaseUrl } from '../../src/config.js'
 import { createDatabase } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrator.js'
+import { inTransaction, withTransactionPrelude } from '../../src/db/transaction.js'
+import { createCustomer } from '../../src/db/queries/customers.js'
 import {
   claimIdempotencyKey,
+  markIdempotentWrites,
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
   storeIdempotentAnswer
@@ -25,6 +28,39 @@ for (const dialect of testDialects()) {
     t.teardown(() => db.destroy())
     await migrateToLatest(db, name)
     t.beforeEach(async () => { await db.deleteFrom('idempotency_keys').execute() })
+
+    t.test('writes that committed under a claim are never run again, even when their answer was never stored', async (t) => {
+      const claim = await claimIdempotencyKey(db, id, f1, start, times)
+      if (claim.outcome !== 'claimed') throw new Error('not claimed')
+      const marking = async (trx: Parameters<typeof markIdempotentWrites>[0]) => {
+        if (!await markIdempotentWrites(trx, id, claim.claimedAt, at(5))) throw new Error('claim lost')
+      }
+      const context = { userId: null, tokenId: null, reason: null, at: at(5) }
+      await withTransactionPrelude(marking, async () => await createCustomer(db, name, 'Once Only', context))
+      // The process dies here: no answer is stored, and the claim is not released.
+      await releaseIdempotencyKey(db, id, claim.claimedAt)
+      t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs - 1), times), { outcome: 'in_progress' }, 'within the lease')
+      t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs + 5), times), { outcome: 'answer_lost' }, 'past the lease: not run again')
+      t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs + 10_000), times), { outcome: 'answer_lost' }, 'and so it stays')
+      t.equal((await db.selectFrom('customers').select('id').where('name', '=', 'Once Only').execute()).length, 1)
+    })
+
+    t.test('a mark rolls back with its writes, and a claim taken over stops the writes of the request that lost it', async (t) => {
+      const claim = await claimIdempotencyKey(db, id, f1, start, times)
+      if (claim.outcome !== 'claimed') throw new Error('not claimed')
+      const marking = async (trx: Parameters<typeof markIdempotentWrites>[0]) => {
+        if (!await markIdempotentWrites(trx, id, claim.claimedAt, at(5))) throw new Error('claim lost')
+      }
+      const context = { userId: null, tokenId: null, reason: null, at: at(5) }
+      await t.rejects(withTransactionPrelude(marking, async () => await inTransaction(db, async (trx) => {
+        await trx.insertInto('customers').values({ name: 'Failed', name_folded: 'failed', customer_account: null, created_at: start.toISOString(), updated_at: start.toISOString() }).execute()
+        throw new Error('the write failed')
+      })), /the write failed/)
+      t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs + 5), times), { outcome: 'claimed', claimedAt: at(times.leaseMs + 5).toISOString() },
+        'the failed writes left no mark: past the lease the retry runs')
+      await t.rejects(withTransactionPrelude(marking, async () => await createCustomer(db, name, 'Too Late', context)), /claim lost/)
+      t.equal((await db.selectFrom('customers').select('id').where('name', '=', 'Too Late').execute()).length, 0, 'nothing of it committed')
+    })
 
     t.test('of concurrent claims of one key exactly one succeeds', async (t) => {
       const outcomes = await Promise.all(Array.from({ length: 20 }, () => claimIdempotencyKey(db, id, f1, start, times)))

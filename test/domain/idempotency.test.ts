@@ -20,7 +20,7 @@ t.test('only the headers that belong to the answer are replayed', async (t) => {
 t.test('a recorded key is judged by expiry, then fingerprint, then state', async (t) => {
   const now = new Date('2026-05-01T10:00:00.000Z')
   const ago = (ms: number) => new Date(now.getTime() - ms)
-  const record = { fingerprint: 'f', status: 201, createdAt: ago(1000), expiresAt: ago(-1000) }
+  const record = { fingerprint: 'f', status: 201, createdAt: ago(1000), expiresAt: ago(-1000), applied: false }
   t.equal(judgeRecord(record, 'f', now), 'replay')
   t.equal(judgeRecord(record, 'g', now), 'mismatch')
   t.equal(judgeRecord({ ...record, expiresAt: now }, 'g', now), 'expired', 'an expired record counts as absent, whatever it held')
@@ -28,4 +28,7 @@ t.test('a recorded key is judged by expiry, then fingerprint, then state', async
   t.equal(judgeRecord({ ...record, status: null }, 'g', now), 'mismatch')
   t.equal(judgeRecord({ ...record, status: null, createdAt: ago(IDEMPOTENCY_LEASE_MS - 1) }, 'f', now), 'in_progress')
   t.equal(judgeRecord({ ...record, status: null, createdAt: ago(IDEMPOTENCY_LEASE_MS) }, 'f', now), 'abandoned')
+  t.equal(judgeRecord({ ...record, status: null, applied: true, createdAt: ago(IDEMPOTENCY_LEASE_MS - 1) }, 'f', now), 'in_progress')
+  t.equal(judgeRecord({ ...record, status: null, applied: true, createdAt: ago(IDEMPOTENCY_LEASE_MS) }, 'f', now), 'answer_lost',
+    'a claim past its lease whose writes committed is never run again')
 })

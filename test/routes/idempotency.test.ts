@@ -201,8 +201,8 @@ for (const dialect of testDialects()) {
       const { app, api, advance, clock } = await setupWithClock(t, dialect)
       const request = { method: 'POST' as const, url: '/api/v1/customers', headers: keyed('slow'), payload: { name: 'ACME' } }
       t.equal((await api(request)).statusCode, 201)
-      // What another process's claim looks like while its request runs: the same record, without an answer yet.
-      await app.db.updateTable('idempotency_keys').set({ status: null, headers: null, body: null, created_at: clock().toISOString() }).execute()
+      // What another process's claim looks like while its request runs and before it writes: the same record, without an answer yet.
+      await app.db.updateTable('idempotency_keys').set({ status: null, headers: null, body: null, applied_at: null, created_at: clock().toISOString() }).execute()
 
       const busy = await api(request)
       t.equal(busy.statusCode, 409)
@@ -218,6 +218,24 @@ for (const dialect of testDialects()) {
       t.equal(takenOver.statusCode, 201, 'past the lease the claim is abandoned and the request runs')
       t.notOk(replayed(takenOver))
       t.ok(replayed(await api(request)), 'and its answer is kept')
+    })
+
+    t.test('a request whose writes committed but whose process died before storing its answer never runs again', async (t) => {
+      const { app, api, advance, clock } = await setupWithClock(t, dialect)
+      const request = { method: 'POST' as const, url: '/api/v1/customers', headers: keyed('crashed'), payload: { name: 'ACME' } }
+      t.equal((await api(request)).statusCode, 201)
+      const [record] = await app.db.selectFrom('idempotency_keys').select(['applied_at']).execute()
+      t.ok(record?.applied_at, 'the claim was marked applied in the write\'s own transaction')
+      // The same record as a process that died between its commit and its answer leaves it.
+      await app.db.updateTable('idempotency_keys').set({ status: null, headers: null, body: null, created_at: clock().toISOString() }).execute()
+
+      t.equal((await api(request)).statusCode, 409, 'within the lease: still in progress')
+      advance(IDEMPOTENCY_LEASE_MS)
+      const lost = await api(request)
+      t.equal(lost.statusCode, 409)
+      t.same(lost.json(), { message: 'A request with this Idempotency-Key was applied, but its answer was not recorded; read the resource to see its state.' })
+      t.equal((await api(request)).statusCode, 409, 'and every retry after it')
+      t.equal(await customerCount(api), 1, 'the customer was created once')
     })
 
     t.test('concurrent requests with one key: exactly one runs, the others wait or replay', async (t) => {

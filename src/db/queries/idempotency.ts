@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { judgeRecord } from '../../domain/idempotency.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DB } from '../tables.js'
@@ -21,6 +21,8 @@ export type ClaimOutcome =
   | { readonly outcome: 'replay', readonly answer: StoredAnswer }
   | { readonly outcome: 'mismatch' }
   | { readonly outcome: 'in_progress' }
+  /** The request was applied, and its answer lost: it must not run again. */
+  | { readonly outcome: 'answer_lost' }
 
 export interface IdempotencyTimes {
   readonly ttlMs: number
@@ -52,13 +54,19 @@ export async function claimIdempotencyKey (
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { outcome: 'claimed', claimedAt }
 
     const row = await db.selectFrom('idempotency_keys')
-      .select(['fingerprint', 'status', 'headers', 'body', 'created_at', 'expires_at'])
+      .select(['fingerprint', 'status', 'headers', 'body', 'created_at', 'expires_at', 'applied_at'])
       .where('token_id', '=', id.tokenId)
       .where('key', '=', id.key)
       .executeTakeFirst()
     // Released between the insert and the read: try again.
     if (row === undefined) continue
-    const record = { fingerprint: row.fingerprint, status: row.status, createdAt: new Date(row.created_at), expiresAt: new Date(row.expires_at) }
+    const record = {
+      fingerprint: row.fingerprint,
+      status: row.status,
+      createdAt: new Date(row.created_at),
+      expiresAt: new Date(row.expires_at),
+      applied: row.applied_at !== null
+    }
     switch (judgeRecord(record, fingerprint, now, times.leaseMs)) {
       case 'expired':
         await db.deleteFrom('idempotency_keys')
@@ -80,11 +88,14 @@ export async function claimIdempotencyKey (
           .where('token_id', '=', id.tokenId)
           .where('key', '=', id.key)
           .where('status', 'is', null)
+          .where('applied_at', 'is', null)
           .where('created_at', '<=', toStoredTimestamp(new Date(now.getTime() - times.leaseMs)))
           .executeTakeFirst()
         if (Number(taken.numUpdatedRows) === 1) return { outcome: 'claimed', claimedAt }
         continue
       }
+      case 'answer_lost':
+        return { outcome: 'answer_lost' }
       case 'in_progress':
         return { outcome: 'in_progress' }
     }
@@ -114,12 +125,33 @@ export async function storeIdempotentAnswer (
   return Number(result.numUpdatedRows) === 1
 }
 
-/** Gives a claimed key up, so that a retry runs the request again. */
+/**
+ * Records, in the transaction of the claiming request's writes, that they are applied: the
+ * mark commits with them or not at all. False when the claim is no longer this request's
+ * (it outlived its lease and another request took over): the writes must not commit then.
+ */
+export async function markIdempotentWrites (trx: Transaction<DB>, id: IdempotencyKeyId, claimedAt: string, now: Date): Promise<boolean> {
+  const result = await trx.updateTable('idempotency_keys')
+    .set({ applied_at: toStoredTimestamp(now) })
+    .where('token_id', '=', id.tokenId)
+    .where('key', '=', id.key)
+    .where('status', 'is', null)
+    .where('created_at', '=', claimedAt)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/**
+ * Gives a claimed key up, so that a retry runs the request again; not once its writes are
+ * applied (they would be applied twice): that claim stays, and a retry after its lease is
+ * told the answer was lost.
+ */
 export async function releaseIdempotencyKey (db: Kysely<DB>, id: IdempotencyKeyId, claimedAt: string): Promise<void> {
   await db.deleteFrom('idempotency_keys')
     .where('token_id', '=', id.tokenId)
     .where('key', '=', id.key)
     .where('status', 'is', null)
+    .where('applied_at', 'is', null)
     .where('created_at', '=', claimedAt)
     .execute()
 }
