@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely'
 import { judgeRecord } from '../../domain/idempotency.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DB } from '../tables.js'
@@ -33,6 +33,14 @@ export interface IdempotencyTimes {
 const CLAIM_ATTEMPTS = 3
 
 const atKey = (id: IdempotencyKeyId) => ({ token_id: id.tokenId, key: id.key })
+
+/** The record of a key while it is still the claim made at `claimedAt`: not yet answered, not taken over. */
+const isClaim = (id: IdempotencyKeyId, claimedAt: string) => (eb: ExpressionBuilder<DB, 'idempotency_keys'>) => eb.and([
+  eb('token_id', '=', id.tokenId),
+  eb('key', '=', id.key),
+  eb('status', 'is', null),
+  eb('created_at', '=', claimedAt)
+])
 
 /**
  * Claims a key for a request, or says why not. The claim is a row without a status,
@@ -117,10 +125,7 @@ export async function storeIdempotentAnswer (
       body: answer.body,
       expires_at: toStoredTimestamp(new Date(now.getTime() + ttlMs))
     })
-    .where('token_id', '=', id.tokenId)
-    .where('key', '=', id.key)
-    .where('status', 'is', null)
-    .where('created_at', '=', claimedAt)
+    .where(isClaim(id, claimedAt))
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
@@ -133,10 +138,7 @@ export async function storeIdempotentAnswer (
 export async function markIdempotentWrites (trx: Transaction<DB>, id: IdempotencyKeyId, claimedAt: string, now: Date): Promise<boolean> {
   const result = await trx.updateTable('idempotency_keys')
     .set({ applied_at: toStoredTimestamp(now) })
-    .where('token_id', '=', id.tokenId)
-    .where('key', '=', id.key)
-    .where('status', 'is', null)
-    .where('created_at', '=', claimedAt)
+    .where(isClaim(id, claimedAt))
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
@@ -148,11 +150,8 @@ export async function markIdempotentWrites (trx: Transaction<DB>, id: Idempotenc
  */
 export async function releaseIdempotencyKey (db: Kysely<DB>, id: IdempotencyKeyId, claimedAt: string): Promise<void> {
   await db.deleteFrom('idempotency_keys')
-    .where('token_id', '=', id.tokenId)
-    .where('key', '=', id.key)
-    .where('status', 'is', null)
+    .where(isClaim(id, claimedAt))
     .where('applied_at', 'is', null)
-    .where('created_at', '=', claimedAt)
     .execute()
 }
 
