@@ -1,3 +1,5 @@
+import { idFromPath } from './ids.js'
+
 /** What a token may do: everything, or its own customer's self-service. */
 export type Access =
   | { readonly kind: 'admin' }
@@ -29,6 +31,5 @@ export function abilitiesOf (access: Access): string[] {
  * or not, is refused alike: the answer says nothing about which customers exist.
  */
 export function customerMayUse (customerId: number, rule: AccessRule | undefined, pathCustomer: unknown): boolean {
-  if (rule === undefined || typeof pathCustomer !== 'string' || !/^[0-9]{1,10}$/.test(pathCustomer)) return false
-  return Number(pathCustomer) === customerId
+  return rule !== undefined && idFromPath(pathCustomer) === customerId
 }

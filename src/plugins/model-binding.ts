@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { findCustomerService, findCustomerServiceByKey, type CountedCustomerService } from '../db/queries/customer-services.js'
 import { findCustomer, type CustomerRecord } from '../db/queries/customers.js'
 import { ModelNotFoundError } from '../http-errors.js'
-import { isStorableId } from '../domain/ids.js'
+import { idFromPath } from '../domain/ids.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,12 +22,6 @@ declare module 'fastify' {
   }
 }
 
-function routeId (raw: unknown): number | undefined {
-  if (typeof raw !== 'string' || !/^[0-9]{1,10}$/.test(raw)) return undefined
-  const id = Number(raw)
-  return isStorableId(id) ? id : undefined
-}
-
 /**
  * Laravel's route-model binding: the record a path id names is loaded before the
  * body is validated (the contract puts 404 before 422), and a path id that names no
@@ -39,18 +33,18 @@ export default fp(async (app) => {
 
   app.decorate('bindCustomer', async (request: FastifyRequest) => {
     const raw = (request.params as Record<string, unknown>).customer
-    const id = routeId(raw)
+    const id = idFromPath(raw)
     const customer = id === undefined ? undefined : await findCustomer(app.db, id)
     if (customer === undefined) throw new ModelNotFoundError('Customer', String(raw))
     request.customer = customer
   })
   app.decorate('checkCustomerId', async (request: FastifyRequest) => {
     const raw = (request.params as Record<string, unknown>).customer
-    if (routeId(raw) === undefined) throw new ModelNotFoundError('Customer', String(raw))
+    if (idFromPath(raw) === undefined) throw new ModelNotFoundError('Customer', String(raw))
   })
   app.decorate('bindCustomerService', async (request: FastifyRequest) => {
     const raw = (request.params as Record<string, unknown>).id
-    const id = routeId(raw)
+    const id = idFromPath(raw)
     const service = id === undefined ? undefined : await findCustomerService(app.db, id)
     if (service === undefined) throw new ModelNotFoundError('CustomerService', String(raw))
     request.customerService = service
@@ -58,7 +52,7 @@ export default fp(async (app) => {
   // All digits is an id; a key made only of digits is reached when no service has that id.
   app.decorate('bindServiceReference', async (request: FastifyRequest) => {
     const raw = (request.params as Record<string, unknown>).key
-    const id = routeId(raw)
+    const id = idFromPath(raw)
     let service = id === undefined ? undefined : await findCustomerService(app.db, id)
     if (service === undefined && typeof raw === 'string' && raw.length <= 100) service = await findCustomerServiceByKey(app.db, raw)
     if (service === undefined) throw new ModelNotFoundError('CustomerService', String(raw))
