@@ -4,7 +4,7 @@ import type { DialectName } from '../database.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { changeTimeForCustomers, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
-import { lockServiceCounters } from './locks.js'
+import { adjustCustomersCounts, lockServiceCounters } from './locks.js'
 import { chunks, IDS_PER_STATEMENT, ROWS_PER_INSERT } from '../../domain/chunks.js'
 import { isStorableId } from '../../domain/ids.js'
 
@@ -69,13 +69,7 @@ export async function bulkAssignService (
         .where('customer_id', 'in', chunk)
         .execute()
     }
-    const delta = attached.length - detached.length
-    if (delta !== 0) {
-      await trx.updateTable('customer_services')
-        .set((eb) => ({ customers_count: eb('customers_count', '+', delta) }))
-        .where('id', '=', serviceId)
-        .execute()
-    }
+    await adjustCustomersCounts(trx, dialect, [serviceId], attached.length - detached.length)
     const changes: AssignmentChange[] = [
       ...attached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: null })),
       ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))

@@ -10,7 +10,7 @@ import { inTransaction } from '../transaction.js'
 import { compiledList, type ListColumns, type Page } from './list.js'
 import { appendEvents, changeTimeFor, recordAssignmentChanges, type ChangeContext } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
-import { lockCustomer, lockServiceCounters } from './locks.js'
+import { adjustCustomersCounts, lockCustomer } from './locks.js'
 
 export const customerFilters = ['name', 'customer_account'] as const
 export const customerSorts = ['id', 'name', 'customer_account', 'created_at', 'updated_at'] as const
@@ -203,13 +203,7 @@ export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: 
       .orderBy('customer_customer_service.customer_service_id')
       .execute()
     const serviceIds = assigned.map((row) => row.customer_service_id)
-    if (assigned.length > 0) {
-      await lockServiceCounters(trx, dialect, serviceIds)
-      await trx.updateTable('customer_services')
-        .set((eb) => ({ customers_count: eb('customers_count', '-', 1) }))
-        .where('id', 'in', serviceIds)
-        .execute()
-    }
+    await adjustCustomersCounts(trx, dialect, serviceIds, -1)
     await trx.deleteFrom('customers').where('id', '=', id).execute()
     await adjustRowCount(trx, 'customers', -1)
     const at = assigned.length > 0 ? await changeTimeFor(trx, id, context.at) : context.at

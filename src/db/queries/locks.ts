@@ -28,3 +28,18 @@ export async function lockServiceCounters (trx: Transaction<DB>, dialect: Dialec
     .forNoKeyUpdate()
     .execute()
 }
+
+/**
+ * Adds `delta` to the `customers_count` of each service, after locking their rows in id
+ * order (see `lockServiceCounters`), in the transaction that changed their assignments.
+ */
+export async function adjustCustomersCounts (
+  trx: Transaction<DB>, dialect: DialectName, serviceIds: readonly number[], delta: number
+): Promise<void> {
+  if (serviceIds.length === 0 || delta === 0) return
+  await lockServiceCounters(trx, dialect, [...serviceIds].sort((a, b) => a - b))
+  await trx.updateTable('customer_services')
+    .set((eb) => ({ customers_count: eb('customers_count', '+', delta) }))
+    .where('id', 'in', [...serviceIds])
+    .execute()
+}

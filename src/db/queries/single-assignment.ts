@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { PivotAttributes } from '../../domain/assignment-diff.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
@@ -6,7 +6,7 @@ import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { findAssignedService, type AssignedService } from './assignments.js'
 import { changeTimeFor, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
-import { lockCustomer, lockServiceCounters } from './locks.js'
+import { adjustCustomersCounts, lockCustomer } from './locks.js'
 
 export type AssignOutcome =
   | { status: 'attached' | 'updated' | 'unchanged', service: AssignedService }
@@ -14,14 +14,6 @@ export type AssignOutcome =
   | { status: 'service_missing' }
 
 export type UnassignOutcome = 'detached' | 'not_assigned' | 'customer_missing'
-
-async function adjustCustomersCount (trx: Transaction<DB>, dialect: DialectName, serviceId: number, delta: 1 | -1): Promise<void> {
-  await lockServiceCounters(trx, dialect, [serviceId])
-  await trx.updateTable('customer_services')
-    .set((eb) => ({ customers_count: eb('customers_count', '+', delta) }))
-    .where('id', '=', serviceId)
-    .execute()
-}
 
 /**
  * Gives the customer one service, or changes the version it has it with; a version
@@ -49,25 +41,26 @@ export async function assignService (
       .where('customer_id', '=', customerId)
       .where('customer_service_id', '=', serviceId)
       .executeTakeFirst()
-    const changes = current === undefined || (attributes.version !== undefined && attributes.version !== current.version)
+    const { version: newVersion } = attributes
+    const updates = current !== undefined && newVersion !== undefined && newVersion !== current.version
     // Stamped after the customer's last change, as every change of its history is.
-    const at = changes ? await changeTimeFor(trx, customerId, context.at) : context.at
+    const at = current === undefined || updates ? await changeTimeFor(trx, customerId, context.at) : context.at
     const timestamp = toStoredTimestamp(at)
     let change: AssignmentChange | undefined
     if (current === undefined) {
-      const version = attributes.version ?? null
+      const version = newVersion ?? null
       await trx.insertInto('customer_customer_service')
         .values({ customer_id: customerId, customer_service_id: serviceId, version, created_at: timestamp, updated_at: timestamp })
         .execute()
-      await adjustCustomersCount(trx, dialect, serviceId, 1)
+      await adjustCustomersCounts(trx, dialect, [serviceId], 1)
       change = { customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: version }
-    } else if (attributes.version !== undefined && attributes.version !== current.version) {
+    } else if (updates) {
       await trx.updateTable('customer_customer_service')
-        .set({ version: attributes.version, updated_at: timestamp })
+        .set({ version: newVersion, updated_at: timestamp })
         .where('customer_id', '=', customerId)
         .where('customer_service_id', '=', serviceId)
         .execute()
-      change = { customerId, serviceId, action: 'updated', versionBefore: current.version, versionAfter: attributes.version }
+      change = { customerId, serviceId, action: 'updated', versionBefore: current.version, versionAfter: newVersion }
     }
     const lookup = await findAssignedService(trx, customerId, service.key)
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
@@ -94,7 +87,7 @@ export async function unassignService (
       .returning('version')
       .executeTakeFirst()
     if (removed === undefined) return 'not_assigned'
-    await adjustCustomersCount(trx, dialect, serviceId, -1)
+    await adjustCustomersCounts(trx, dialect, [serviceId], -1)
     const at = await changeTimeFor(trx, customerId, context.at)
     await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
     return 'detached'
