@@ -1,5 +1,6 @@
 import createError from '@fastify/error'
 import { summarizeErrors, type ErrorBag } from './domain/validation-messages.js'
+import { answerLostMessage, keyInUseMessage } from './schemas/idempotency.js'
 
 /**
  * Errors that answer a client's request (4xx) are answers, not faults: their stack is never
@@ -45,10 +46,9 @@ export class ServiceInUseError extends Conflict {
 }
 
 /** Another request with the same Idempotency-Key is still being answered. */
-export const RequestInProgressError = clientError('CS_REQUEST_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed.', 409)
+export const RequestInProgressError = clientError('CS_REQUEST_IN_PROGRESS', keyInUseMessage, 409)
 /** The request with this key was applied, but its answer was lost with its process: it must not run again. */
-export const AnswerLostError = clientError('CS_ANSWER_LOST',
-  'A request with this Idempotency-Key was applied, but its answer was not recorded; read the resource to see its state.', 409)
+export const AnswerLostError = clientError('CS_ANSWER_LOST', answerLostMessage, 409)
 
 const Unprocessable = clientError<[string]>('CS_VALIDATION', '%s', 422)
 

@@ -6,8 +6,8 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed'
 
 const IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
-const keyInUseMessage = 'A request with this Idempotency-Key is still being processed.'
-const answerLostMessage = 'A request with this Idempotency-Key was applied, but its answer was not recorded; read the resource to see its state.'
+export const keyInUseMessage = 'A request with this Idempotency-Key is still being processed.'
+export const answerLostMessage = 'A request with this Idempotency-Key was applied, but its answer was not recorded; read the resource to see its state.'
 export const keyReusedMessage = 'The Idempotency-Key was already used with a different request.'
 export const invalidKeyMessage = `The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.`
 
