@@ -179,16 +179,23 @@ function sqliteChangeMark (database: SQLite.Database): () => string {
  * schema changes. Other SQL runs unnamed.
  */
 function preparingStatements (pool: pg.Pool): PostgresPool {
+  // One wrapper per connection, as Kysely keeps its own state per client object.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>()
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    const query = (sqlOrCursor: unknown, parameters?: readonly unknown[]) => {
+      const name = typeof sqlOrCursor === 'string' ? preparedStatementName(sqlOrCursor) : undefined
+      return name === undefined
+        ? client.query(sqlOrCursor as string, parameters as unknown[])
+        : client.query({ name, text: sqlOrCursor as string, values: parameters as unknown[] })
+    }
+    return { query, release: (destroy?: boolean) => client.release(destroy) } as unknown as PostgresPoolClient
+  }
   return {
     connect: async () => {
       const client = await pool.connect()
-      const query = (sqlOrCursor: unknown, parameters?: readonly unknown[]) => {
-        const name = typeof sqlOrCursor === 'string' ? preparedStatementName(sqlOrCursor) : undefined
-        return name === undefined
-          ? client.query(sqlOrCursor as string, parameters as unknown[])
-          : client.query({ name, text: sqlOrCursor as string, values: parameters as unknown[] })
-      }
-      return { query, release: (destroy?: boolean) => client.release(destroy) } as unknown as PostgresPoolClient
+      let wrapper = wrappers.get(client)
+      if (wrapper === undefined) wrappers.set(client, wrapper = wrap(client))
+      return wrapper
     },
     end: async () => await pool.end()
   }

@@ -123,11 +123,12 @@ export function compiledList<Base extends readonly Value[], Filter extends strin
   const countOf = compiledPerShape(listShapeKey, (db, shape, values) =>
     filtered(db, shape, values).rows.select(sql<number>`cast(count(*) as integer)`.as('total')))
 
+  const { unfilteredTotal } = list
   return async (db, base, query) => {
     const shape = { query, baseLength: base.length }
     const values = [...base, ...filterPatterns(query.filters)]
-    const count = query.filters.length === 0 && list.unfilteredTotal !== undefined
-      ? async () => await (list.unfilteredTotal as NonNullable<typeof list.unfilteredTotal>)(db, ...base)
+    const count = query.filters.length === 0 && unfilteredTotal !== undefined
+      ? async () => await unfilteredTotal(db, ...base)
       : async () => Number((await countOf(db, shape, values))[0]?.total ?? 0)
     return await fetchPage((limit, offset) => pageOf(db, shape, [...values, limit, offset]), count, query.page, query.perPage)
   }
