@@ -78,7 +78,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
   await app.register(idempotencyPlugin, { ...(options.clock !== undefined && { clock: options.clock }) })
   await app.register(modelBindingPlugin)
-  await app.register(answerCachePlugin)
+  await app.register(answerCachePlugin, { maxBytes: config.answerCacheBytes })
   await app.register(listQueryPlugin)
   await app.register(openapiPlugin, { version: serviceVersion })
 

@@ -19,6 +19,8 @@ export interface Config {
   readonly tokenTtlSeconds: number
   /** How long a process may trust a token it has checked before asking the database again. */
   readonly tokenCacheTtlSeconds: number
+  /** Text of answers a process may keep to serve repeated reads on SQLite, in bytes; 0 keeps none. */
+  readonly answerCacheBytes: number
   /** Seconds a client has to send a whole request; twice that, how long a connection may stay silent during one. */
   readonly requestTimeoutSeconds: number
   /** Seconds an idle keep-alive connection is kept open between requests. */
@@ -72,6 +74,11 @@ export const settings: readonly Setting[] = [
     name: 'TOKEN_CACHE_TTL',
     default: '5',
     description: 'Seconds a process trusts a token it has checked (0–60; 0 checks the database on every request). A token revoked through another process is refused by this one within this time at most.'
+  },
+  {
+    name: 'ANSWER_CACHE_MB',
+    default: '32',
+    description: 'Megabytes (0–1024) of answers one process keeps on SQLite to serve a repeated read while the database is unchanged; any write, through any process, empties it. 0 computes every answer. PostgreSQL reads are never cached.'
   },
   {
     name: 'REQUEST_TIMEOUT',
@@ -184,6 +191,7 @@ function parseCorsOrigins (text: string): readonly string[] {
 }
 
 const MIN_METRICS_TOKEN_LENGTH = 16
+const BYTES_PER_MB = 1024 * 1024
 
 /** Printable ASCII without spaces, so it travels in a header as it is; never echoed back. */
 function parseMetricsToken (text: string): string {
@@ -232,6 +240,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(valueOf(env, 'TRUST_PROXY')),
     tokenTtlSeconds: integerIn('TOKEN_TTL', valueOf(env, 'TOKEN_TTL'), 60, 10 * 365 * 24 * 3600),
     tokenCacheTtlSeconds: integerIn('TOKEN_CACHE_TTL', valueOf(env, 'TOKEN_CACHE_TTL'), 0, 60),
+    answerCacheBytes: integerIn('ANSWER_CACHE_MB', valueOf(env, 'ANSWER_CACHE_MB'), 0, 1024) * BYTES_PER_MB,
     requestTimeoutSeconds: integerIn('REQUEST_TIMEOUT', valueOf(env, 'REQUEST_TIMEOUT'), 1, 3600),
     keepAliveTimeoutSeconds: integerIn('KEEP_ALIVE_TIMEOUT', valueOf(env, 'KEEP_ALIVE_TIMEOUT'), 1, 3600),
     maxConnections: integerIn('MAX_CONNECTIONS', valueOf(env, 'MAX_CONNECTIONS'), 1, 1_000_000),

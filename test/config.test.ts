@@ -22,6 +22,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     trustProxy: false,
     tokenTtlSeconds: 2592000,
     tokenCacheTtlSeconds: 5,
+    answerCacheBytes: 32 * 1024 * 1024,
     requestTimeoutSeconds: 30,
     keepAliveTimeoutSeconds: 72,
     maxConnections: 1000,
@@ -36,7 +37,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
   t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'SQLITE_BUSY_TIMEOUT', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
-    'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS', 'METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE', 'LOGIN_RATE_LIMIT_PER_MINUTE',
+    'ANSWER_CACHE_MB', 'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS', 'METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE', 'LOGIN_RATE_LIMIT_PER_MINUTE',
     'REDIS_URL', 'REDIS_KEY_PREFIX'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
   t.same(loadConfig(defaults), loadConfig({}))
@@ -64,6 +65,7 @@ t.test('every documented variable changes the configuration', async (t) => {
     TRUST_PROXY: 'true',
     TOKEN_TTL: '3600',
     TOKEN_CACHE_TTL: '0',
+    ANSWER_CACHE_MB: '0',
     REQUEST_TIMEOUT: '10',
     KEEP_ALIVE_TIMEOUT: '5',
     MAX_CONNECTIONS: '10',
@@ -98,6 +100,14 @@ t.test('TOKEN_CACHE_TTL takes 0 to 60 seconds', async (t) => {
   t.equal(loadConfig({ TOKEN_CACHE_TTL: '60' }).tokenCacheTtlSeconds, 60)
   for (const ttl of ['61', '-1', 'soon']) {
     t.throws(() => loadConfig({ TOKEN_CACHE_TTL: ttl }), { message: `TOKEN_CACHE_TTL must be a whole number from 0 to 60, got "${ttl}"` })
+  }
+})
+
+t.test('ANSWER_CACHE_MB takes 0 to 1024 megabytes', async (t) => {
+  t.equal(loadConfig({ ANSWER_CACHE_MB: '0' }).answerCacheBytes, 0)
+  t.equal(loadConfig({ ANSWER_CACHE_MB: '1024' }).answerCacheBytes, 1024 * 1024 * 1024)
+  for (const size of ['1025', '-1', '1.5', '32MB']) {
+    t.throws(() => loadConfig({ ANSWER_CACHE_MB: size }), { message: `ANSWER_CACHE_MB must be a whole number from 0 to 1024, got "${size}"` })
   }
 })
 

@@ -4,7 +4,7 @@ import { VersionedCache } from '../domain/versioned-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Hooks that answer a repeated read from memory while the data is unchanged; null where no cheap change mark exists. */
+    /** Hooks that answer a repeated read from memory while the data is unchanged; null where no cheap change mark exists, or with `ANSWER_CACHE_MB=0`. */
     answerCache: AnswerCache | null
   }
   interface FastifyRequest {
@@ -19,8 +19,6 @@ export interface AnswerCache {
   readonly stats: { hits: number, misses: number }
 }
 
-/** Memory for answers, in all: a few thousand catalog and list pages. */
-const CACHE_BYTES = 32 * 1024 * 1024
 /** Larger answers are computed again: they are rare, and the big ones are streamed. */
 const MAX_ANSWER_BYTES = 256 * 1024
 
@@ -43,14 +41,14 @@ class Answer {
  * Every answer of the API is the same for every token that may read it, and what a token
  * may read is checked before `serve` runs (v1.ts), so the key needs no token in it.
  */
-export default fp(async (app) => {
+export default fp<{ maxBytes: number }>(async (app, options) => {
   app.decorateRequest('answerVersion', null)
   const changeMark = app.changeMark
-  if (changeMark === null) {
+  if (changeMark === null || options.maxBytes === 0) {
     app.decorate('answerCache', null)
     return
   }
-  const answers = new VersionedCache<Answer>(CACHE_BYTES, MAX_ANSWER_BYTES)
+  const answers = new VersionedCache<Answer>(options.maxBytes, MAX_ANSWER_BYTES)
   const stats = { hits: 0, misses: 0 }
 
   app.decorate('answerCache', {

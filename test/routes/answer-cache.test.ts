@@ -12,7 +12,7 @@ type Test = Parameters<typeof buildTestApp>[0]
 type ForeignWrite = (statement: string) => Promise<void>
 
 /** An app on a database that a second connection can write to behind its back. */
-async function appWithForeignWriter (t: Test, dialect: TestDialect) {
+async function appWithForeignWriter (t: Test, dialect: TestDialect, env: Record<string, string> = {}) {
   let databaseUrl: string
   let write: ForeignWrite
   if (dialect === 'postgres') {
@@ -31,7 +31,7 @@ async function appWithForeignWriter (t: Test, dialect: TestDialect) {
       try { other.exec(statement) } finally { other.close() }
     }
   }
-  const app = await buildTestApp(t, dialect, { DATABASE_URL: databaseUrl })
+  const app = await buildTestApp(t, dialect, { ...env, DATABASE_URL: databaseUrl })
   const api = clientFor(app, await loginAs(app))
   return { app, api, write }
 }
@@ -124,6 +124,46 @@ for (const dialect of testDialects()) {
       t.equal((await api({ method: 'GET', url: `/api/v1/customer-services/${service.id}` })).json().name, 'VoIP')
       await write(`UPDATE customer_services SET name = 'Renamed elsewhere' WHERE id = ${Number(service.id)}`)
       t.equal((await api({ method: 'GET', url: `/api/v1/customer-services/${service.id}` })).json().name, 'Renamed elsewhere')
+    })
+
+    t.test('ANSWER_CACHE_MB=0 computes every answer', async (t) => {
+      const { app, api, write } = await appWithForeignWriter(t, dialect, { ANSWER_CACHE_MB: '0' })
+      t.equal(app.answerCache, null)
+      const service = (await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'voip', name: 'VoIP' } })).json()
+      const first = await api({ method: 'GET', url: '/api/v1/customer-services?sort=name' })
+      t.equal((await api({ method: 'GET', url: '/api/v1/customer-services?sort=name' })).body, first.body)
+      await write(`UPDATE customer_services SET name = 'Renamed elsewhere' WHERE id = ${Number(service.id)}`)
+      t.equal((await api({ method: 'GET', url: '/api/v1/customer-services?sort=name' })).json().data[0].name, 'Renamed elsewhere')
+    })
+
+    t.test('ANSWER_CACHE_MB bounds the answers kept: the oldest go first', async (t) => {
+      // 60 answers of about 25 kB each, one per host, hold more than 1 MB but far less than 32.
+      const hosts = Array.from({ length: 60 }, (_, index) => `tenant-${index}.example.com`)
+      const rereadsServedFromMemory = async (env: Record<string, string>) => {
+        const { app, api } = await appWithForeignWriter(t, dialect, env)
+        for (let index = 0; index < 100; index++) {
+          await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: `service-${index}`, name: `Service ${index}`, description: 'x'.repeat(100) } })
+        }
+        const read = async (host: string) => {
+          const response = await api({ method: 'GET', url: '/api/v1/customer-services?per_page=100', headers: { host } })
+          t.equal(response.statusCode, 200)
+          return response.body.length
+        }
+        let bytes = 0
+        for (const host of hosts) bytes += await read(host)
+        const hitsBefore = app.answerCache?.stats.hits ?? 0
+        await read(hosts[0] as string)
+        return { bytes, hits: app.answerCache === null ? null : (app.answerCache.stats.hits - hitsBefore) }
+      }
+      const bounded = await rereadsServedFromMemory({ ANSWER_CACHE_MB: '1' })
+      const byDefault = await rereadsServedFromMemory({})
+      t.ok(bounded.bytes > 1024 * 1024 && bounded.bytes < 32 * 1024 * 1024, `the answers hold ${bounded.bytes} bytes`)
+      if (dialect === 'postgres') {
+        t.same([bounded.hits, byDefault.hits], [null, null], 'PostgreSQL keeps no answers')
+        return
+      }
+      t.equal(bounded.hits, 0, 'with 1 MB, the first answer was dropped to make room')
+      t.equal(byDefault.hits, 1, 'with the default 32 MB, it is still kept')
     })
 
     t.test('only successful answers are kept: a 404 turns into the record once it exists', async (t) => {
