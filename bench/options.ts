@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Only these scenarios, by name (all when empty). */
   readonly scenarios: string[]
   readonly plans: boolean
+  /** Also the SQLite reads with the answer cache off: what a page costs when it is computed. */
+  readonly uncached: boolean
 }
 
 export const usage = `npm run bench [-- small|large ...]
@@ -25,7 +27,8 @@ export const usage = `npm run bench [-- small|large ...]
   BENCH_ROUNDS=5                  rounds of baseline, service, baseline per scenario (slices of 2 s at least)
   BENCH_CONNECTIONS=10            concurrent connections
   BENCH_SCENARIOS=a,b             only these scenarios
-  BENCH_PLANS=0                   skip the query plans of the large data set`
+  BENCH_PLANS=0                   skip the query plans of the large data set
+  BENCH_UNCACHED=0                skip the SQLite reads measured again with ANSWER_CACHE_MB=0`
 
 function list (text: string | undefined): string[] {
   return (text ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')
@@ -56,6 +59,7 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOpti
     rounds: Math.round(positive('BENCH_ROUNDS', env.BENCH_ROUNDS, 5)),
     connections: Math.round(positive('BENCH_CONNECTIONS', env.BENCH_CONNECTIONS, 10)),
     scenarios: list(env.BENCH_SCENARIOS),
-    plans: env.BENCH_PLANS !== '0'
+    plans: env.BENCH_PLANS !== '0',
+    uncached: env.BENCH_UNCACHED !== '0'
   }
 }

@@ -13,6 +13,8 @@ export type Dialect = 'sqlite' | 'postgres'
 export interface RunResult {
   readonly dataset: DatasetName
   readonly dialect: Dialect
+  /** False for the run with `ANSWER_CACHE_MB=0`; absent in files written before that run existed. */
+  readonly answerCache?: boolean
   readonly seed: { readonly ms: number, readonly cached: boolean }
   readonly startToReadyMs: number
   readonly scenarios: ScenarioResult[]
@@ -33,6 +35,8 @@ function git (...args: string[]): string {
 const fixed = (value: number, digits = 0) => Number.isFinite(value) ? value.toFixed(digits) : '–'
 const ratio = (value: number) => Number.isFinite(value) ? `${value < 0.1 ? value.toPrecision(2) : value.toFixed(2)}×` : '–'
 const mb = (kb: number) => (kb / 1024).toFixed(0)
+const cached = (run: RunResult) => run.answerCache !== false
+const database = (run: RunResult) => cached(run) ? run.dialect : `${run.dialect}, no answer cache`
 
 export function markdownTable (runs: RunResult[]): string {
   const lines = [
@@ -42,7 +46,7 @@ export function markdownTable (runs: RunResult[]): string {
   for (const run of runs) {
     for (const s of run.scenarios) {
       const failed = s.service.non2xx + s.service.errors + s.service.timeouts
-      lines.push(`| ${run.dataset} | ${run.dialect} | ${s.name} | ${s.bodyBytes} | ${fixed(s.service.requestsPerSecond)} | ` +
+      lines.push(`| ${run.dataset} | ${database(run)} | ${s.name} | ${s.bodyBytes} | ${fixed(s.service.requestsPerSecond)} | ` +
         `${ratio(s.ratios.requestsPerSecond)} | ${fixed(s.service.latencyP50Ms, 1)} | ${ratio(s.ratios.latencyP50)} | ` +
         `${fixed(s.service.latencyP99Ms, 1)} | ${ratio(s.ratios.latencyP99)} | ${fixed(s.service.cpuMicrosPerRequest)} | ${ratio(s.ratios.cpuPerRequest)} | ` +
         `${failed === 0 ? '0' : `**${failed}**`} | ` +
@@ -56,10 +60,9 @@ export function markdownTable (runs: RunResult[]): string {
 /** Compared through their ratios to the baseline, which cancel most of the machine's drift between the two runs. */
 function largeVersusSmall (runs: RunResult[]): string[] {
   const lines: string[] = []
-  for (const dialect of ['sqlite', 'postgres'] as const) {
-    const small = runs.find((run) => run.dialect === dialect && run.dataset === 'small')
-    const large = runs.find((run) => run.dialect === dialect && run.dataset === 'large')
-    if (small === undefined || large === undefined) continue
+  for (const large of runs.filter((run) => run.dataset === 'large')) {
+    const small = runs.find((run) => run.dataset === 'small' && database(run) === database(large))
+    if (small === undefined) continue
     const cells = large.scenarios.filter((s) => s.kind === 'read').flatMap((s) => {
       const base = small.scenarios.find((candidate) => candidate.name === s.name)
       if (base === undefined) return []
@@ -67,7 +70,7 @@ function largeVersusSmall (runs: RunResult[]): string[] {
       const byRate = base.service.requestsPerSecond / s.service.requestsPerSecond
       return [`${s.name} ${byRatio.toFixed(2)}× (raw req/s ${byRate.toFixed(2)}×)`]
     })
-    lines.push(`- ${dialect}, small ÷ large of req/s ×base (target ≤ 1.25×): ${cells.join(', ')}`)
+    lines.push(`- ${database(large)}, small ÷ large of req/s ×base (target ≤ 1.25×): ${cells.join(', ')}`)
   }
   return lines
 }
@@ -80,7 +83,7 @@ export function summary (runs: RunResult[], baseline: BaselineInfo): string {
   const lines: string[] = ['', '### Seeding, start, the popular service', '',
     `- the baseline process (bare Fastify) was ready ${fixed(baseline.startToReadyMs)} ms after its spawn`]
   for (const run of runs) {
-    const head = `- ${run.dataset} on ${run.dialect}:`
+    const head = `- ${run.dataset} on ${database(run)}:`
     lines.push(`${head} seeded in ${(run.seed.ms / 1000).toFixed(1)} s${run.seed.cached ? ' (cached file, time of its seeding)' : ''}; ` +
       `start to ready ${fixed(run.startToReadyMs)} ms`)
     const show = run.popularShow
@@ -96,7 +99,7 @@ export function summary (runs: RunResult[], baseline: BaselineInfo): string {
   if (comparison.length > 0) lines.push('', '### Large versus small (read scenarios)', '', ...comparison)
   const failures = runs.flatMap((run) => run.scenarios
     .filter((s) => s.service.non2xx + s.service.errors + s.service.timeouts > 0)
-    .map((s) => `- **${run.dataset}/${run.dialect}/${s.name}**: ${s.service.non2xx} non-2xx, ${s.service.errors} errors, ` +
+    .map((s) => `- **${run.dataset}/${database(run)}/${s.name}**: ${s.service.non2xx} non-2xx, ${s.service.errors} errors, ` +
       `${s.service.timeouts} timeouts; statuses ${JSON.stringify(s.service.statusCodes)}; ` +
       `e.g. ${s.service.failures.map((f) => `${f.status} ${f.path} ${f.body}`).join(' | ')}`))
   if (failures.length > 0) lines.push('', '### FAILED REQUESTS (must be none)', '', ...failures)

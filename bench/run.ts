@@ -23,15 +23,23 @@ async function login (service: Server): Promise<string> {
 
 const selected = (options: BenchOptions, name: string) => options.scenarios.length === 0 || options.scenarios.includes(name)
 
+/**
+ * One service process on the seeded database, its scenarios and what else is measured there.
+ * Without the answer cache (SQLite), only the reads, each page computed as on a first read:
+ * on the small set the cache soon holds every random customer's answer, on the large one
+ * hardly any, so only this run compares what a page costs on both.
+ */
 async function benchDatabase (
   dataset: Dataset,
   dialect: Dialect,
   seeded: SeededDatabase,
   baseline: Server,
-  options: BenchOptions
+  options: BenchOptions,
+  answerCache = true
 ): Promise<RunResult> {
-  const service = await startService(seeded.databaseUrl)
-  progress(`service ready in ${service.startToReadyMs.toFixed(0)} ms (pid ${service.pid})`)
+  const service = await startService(seeded.databaseUrl, answerCache ? {} : { ANSWER_CACHE_MB: '0' })
+  const label = `${dataset.spec.name}/${dialect}${answerCache ? '' : ', no answer cache'}`
+  progress(`${label}: service ready in ${service.startToReadyMs.toFixed(0)} ms (pid ${service.pid})`)
   const scenarios: ScenarioResult[] = []
   let popularShow: PopularShowResult | null = null
   try {
@@ -39,7 +47,7 @@ async function benchDatabase (
     const all = scenariosFor(dataset).filter((scenario) => selected(options, scenario.name))
     const run = async (kind: 'read' | 'write') => {
       for (const scenario of all.filter((candidate) => candidate.kind === kind)) {
-        progress(`${dataset.spec.name}/${dialect}: ${scenario.name}`)
+        progress(`${label}: ${scenario.name}`)
         const result = await measureScenario(scenario, { service, baseline }, token, options)
         const failed = result.service.non2xx + result.service.errors + result.service.timeouts
         progress(`  ${result.service.requestsPerSecond.toFixed(0)} req/s (baseline ${result.baseline.requestsPerSecond.toFixed(0)}), ` +
@@ -50,22 +58,23 @@ async function benchDatabase (
     }
     await run('read')
     // Before the syncs, which change who has what.
-    if (selected(options, 'popular-show')) {
-      progress(`${dataset.spec.name}/${dialect}: show of the most assigned service`)
+    if (answerCache && selected(options, 'popular-show')) {
+      progress(`${label}: show of the most assigned service`)
       popularShow = await measurePopularShow(service, token, dataset)
       progress(`  ${JSON.stringify(popularShow)}`)
     }
-    await run('write')
+    if (answerCache) await run('write')
   } finally {
     await service.stop()
   }
   let plans: PlanEntry[] = []
-  if (options.plans && dataset.spec.name === 'large') {
+  if (answerCache && options.plans && dataset.spec.name === 'large') {
     plans = dialect === 'sqlite' ? await sqlitePlans(seeded.databaseUrl, dataset) : await postgresPlans(seeded.databaseUrl, dataset)
   }
   return {
     dataset: dataset.spec.name,
     dialect,
+    answerCache,
     seed: { ms: seeded.seedMs, cached: seeded.cached },
     startToReadyMs: service.startToReadyMs,
     scenarios,
@@ -91,7 +100,10 @@ async function main () {
           : await seedPostgres(dataset, options.postgresUrl as string)
         progress(`  ${seeded.cached ? 'cached; it was seeded' : 'seeded'} in ${(seeded.seedMs / 1000).toFixed(1)} s`)
         try {
+          // Without the cache first: the cached run's syncs change the data the reads see.
+          const uncached = dialect === 'sqlite' && options.uncached ? await benchDatabase(dataset, dialect, seeded, baseline, options, false) : undefined
           runs.push(await benchDatabase(dataset, dialect, seeded, baseline, options))
+          if (uncached !== undefined) runs.push(uncached)
         } finally {
           await seeded.dispose()
         }

@@ -78,13 +78,14 @@ async function startProcess (name: string, args: string[], env: Record<string, s
  * limits are still counted, but set too high to refuse the load that one token and one
  * address generate here.
  */
-export async function startService (databaseUrl: string): Promise<Server> {
+export async function startService (databaseUrl: string, settings: Record<string, string> = {}): Promise<Server> {
   return await startProcess('service', ['dist/server.js'], {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     RATE_LIMIT_PER_MINUTE: '100000000',
-    LOGIN_RATE_LIMIT_PER_MINUTE: '1000000'
+    LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...settings
   }, '/health/ready')
 }
 
