@@ -17,6 +17,10 @@ export interface AnswerCache {
   readonly serve: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
   readonly store: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown>
   readonly stats: { hits: number, misses: number }
+  /** The text of the answers held now, in bytes (one a character: answers are JSON, nearly all ASCII). */
+  readonly bytes: () => number
+  /** The most it may hold: `ANSWER_CACHE_MB`. */
+  readonly maxBytes: number
 }
 
 /** Larger answers are computed again: they are rare, and the big ones are streamed. */
@@ -53,6 +57,8 @@ export default fp<{ maxBytes: number }>(async (app, options) => {
 
   app.decorate('answerCache', {
     stats,
+    bytes: () => answers.bytes,
+    maxBytes: options.maxBytes,
     serve: async (request, reply) => {
       if (request.method !== 'GET') return undefined
       const version = changeMark()

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { ConnectionUse } from '../db/database.js'
+import type { AnswerCache } from './answer-cache.js'
 import { UnauthenticatedError } from '../http-errors.js'
 
 export interface SyncChanges {
@@ -61,6 +62,34 @@ function registerServiceMetrics (register: Registry, connectionUse: () => Connec
   return { requestDuration, syncs, syncChanges }
 }
 
+/** What an operator needs to size `ANSWER_CACHE_MB`: how often it answers, and how full it is. */
+function registerAnswerCacheMetrics (register: Registry, cache: AnswerCache): void {
+  const { stats } = cache
+  register.registerMetric(new Counter({
+    name: 'customer_services_answer_cache_lookups_total',
+    help: 'GET requests that looked for their answer in the SQLite answer cache: result is hit (served from memory) or miss (computed).',
+    labelNames: ['result'] as const,
+    registers: [],
+    collect () {
+      this.reset()
+      this.inc({ result: 'hit' }, stats.hits)
+      this.inc({ result: 'miss' }, stats.misses)
+    }
+  }))
+  register.registerMetric(new Gauge({
+    name: 'customer_services_answer_cache_bytes',
+    help: 'Text of the answers the SQLite answer cache holds now, in bytes.',
+    registers: [],
+    collect () { this.set(cache.bytes()) }
+  }))
+  register.registerMetric(new Gauge({
+    name: 'customer_services_answer_cache_max_bytes',
+    help: 'The most the SQLite answer cache may hold (ANSWER_CACHE_MB), in bytes.',
+    registers: [],
+    collect () { this.set(cache.maxBytes) }
+  }))
+}
+
 /**
  * Prometheus metrics at `GET /metrics`, behind their own bearer secret. Without one,
  * nothing is collected and the route does not exist.
@@ -72,6 +101,10 @@ export default fp<{ token: string }>(async (app, options) => {
   }
   const register = new Registry()
   const { requestDuration, syncs, syncChanges } = registerServiceMetrics(register, app.connectionUse)
+  // The cache is set up after this plugin, and only on SQLite with ANSWER_CACHE_MB above 0.
+  app.addHook('onReady', async () => {
+    if (app.hasDecorator('answerCache') && app.answerCache !== null) registerAnswerCacheMetrics(register, app.answerCache)
+  })
   app.decorate('metrics', {
     recordSync: (changes: SyncChanges) => {
       syncs.inc()

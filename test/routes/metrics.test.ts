@@ -120,6 +120,22 @@ for (const dialect of testDialects()) {
         t.equal(valueOf(samples, 'customer_services_db_pool_waiting_queries'), undefined)
       }
 
+      const answerCache = (name: string, labels?: Record<string, string>) => valueOf(samples, `customer_services_answer_cache_${name}`, labels)
+      if (dialect === 'postgres') {
+        t.same([answerCache('lookups_total', { result: 'hit' }), answerCache('bytes'), answerCache('max_bytes')], [undefined, undefined, undefined],
+          'PostgreSQL has no answer cache to measure')
+      } else {
+        t.equal(answerCache('max_bytes'), 32 * 1024 * 1024, 'ANSWER_CACHE_MB, in bytes')
+        t.equal(answerCache('lookups_total', { result: 'hit' }), 0, 'no GET was repeated')
+        const before = { misses: answerCache('lookups_total', { result: 'miss' }) as number, bytes: answerCache('bytes') as number }
+        const page = await api({ method: 'GET', url: '/api/v1/customer-services' })
+        t.equal((await api({ method: 'GET', url: '/api/v1/customer-services' })).body, page.body)
+        const after = samplesOf((await app.inject({ method: 'GET', url: '/metrics', headers: scrapeHeaders })).body)
+        t.equal(valueOf(after, 'customer_services_answer_cache_lookups_total', { result: 'hit' }), 1, 'the repeated page came from memory')
+        t.equal(valueOf(after, 'customer_services_answer_cache_lookups_total', { result: 'miss' }), before.misses + 1)
+        t.equal(valueOf(after, 'customer_services_answer_cache_bytes'), before.bytes + page.body.length + (page.headers.etag?.length ?? 0), 'the page is held')
+      }
+
       for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
         t.ok(samples.some((sample) => sample.name === name), `process metric ${name}`)
       }
