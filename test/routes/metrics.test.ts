@@ -60,6 +60,13 @@ for (const dialect of testDialects()) {
       t.match(scraped.headers['content-type'], /^text\/plain; version=0\.0\.4/)
     })
 
+    t.test('with ANSWER_CACHE_MB=0 there is no answer cache to measure', async (t) => {
+      const app = await buildTestApp(t, dialect, { METRICS_TOKEN: metricsToken, ANSWER_CACHE_MB: '0' })
+      const samples = samplesOf((await app.inject({ method: 'GET', url: '/metrics', headers: scrapeHeaders })).body)
+      t.same(samples.filter((sample) => sample.name.startsWith('customer_services_answer_cache_')), [])
+      t.ok(samples.some((sample) => sample.name === 'customer_services_syncs_total'), 'the other metrics are there')
+    })
+
     t.test('/metrics stays out of the OpenAPI document', async (t) => {
       const app = await buildTestApp(t, dialect, { METRICS_TOKEN: metricsToken })
       t.notOk(Object.keys((app.swagger() as { paths: object }).paths).includes('/metrics'))
