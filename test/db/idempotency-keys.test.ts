@@ -29,13 +29,18 @@ for (const dialect of testDialects()) {
     await migrateToLatest(db, name)
     t.beforeEach(async () => { await db.deleteFrom('idempotency_keys').execute() })
 
-    t.test('writes that committed under a claim are never run again, even when their answer was never stored', async (t) => {
+    /** A claim of the key, the prelude that marks its writes applied (as the plugin's does), and a change context. */
+    const claimMarkingWrites = async () => {
       const claim = await claimIdempotencyKey(db, id, f1, start, times)
       if (claim.outcome !== 'claimed') throw new Error('not claimed')
       const marking = async (trx: Parameters<typeof markIdempotentWrites>[0]) => {
         if (!await markIdempotentWrites(trx, id, claim.claimedAt, at(5))) throw new Error('claim lost')
       }
-      const context = { userId: null, tokenId: null, reason: null, at: at(5) }
+      return { claim, marking, context: { userId: null, tokenId: null, reason: null, at: at(5) } }
+    }
+
+    t.test('writes that committed under a claim are never run again, even when their answer was never stored', async (t) => {
+      const { claim, marking, context } = await claimMarkingWrites()
       await withTransactionPrelude(marking, async () => await createCustomer(db, name, 'Once Only', context))
       // The process dies here: no answer is stored, and the claim is not released.
       await releaseIdempotencyKey(db, id, claim.claimedAt)
@@ -46,12 +51,7 @@ for (const dialect of testDialects()) {
     })
 
     t.test('a mark rolls back with its writes, and a claim taken over stops the writes of the request that lost it', async (t) => {
-      const claim = await claimIdempotencyKey(db, id, f1, start, times)
-      if (claim.outcome !== 'claimed') throw new Error('not claimed')
-      const marking = async (trx: Parameters<typeof markIdempotentWrites>[0]) => {
-        if (!await markIdempotentWrites(trx, id, claim.claimedAt, at(5))) throw new Error('claim lost')
-      }
-      const context = { userId: null, tokenId: null, reason: null, at: at(5) }
+      const { marking, context } = await claimMarkingWrites()
       await t.rejects(withTransactionPrelude(marking, async () => await inTransaction(db, async (trx) => {
         await trx.insertInto('customers').values({ name: 'Failed', name_folded: 'failed', customer_account: null, created_at: start.toISOString(), updated_at: start.toISOString() }).execute()
         throw new Error('the write failed')
