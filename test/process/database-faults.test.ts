@@ -1,4 +1,7 @@
+import { sql } from 'kysely'
+import pg from 'pg'
 import t from 'tap'
+import { setup, testDialects } from '../helpers/app.js'
 import { postgresBinaries, throwawayCluster } from '../helpers/postgres-cluster.js'
 import { eventually, httpClient, loginOver, startServer } from '../helpers/server-process.js'
 
@@ -46,4 +49,36 @@ t.test('postgres: while the database is down the service answers 503 without det
   t.equal(server.child.exitCode, null, 'the same process served throughout')
   t.match(server.stdout(), /database connection lost/, 'the lost connections were logged')
   t.match(server.stdout(), /database unavailable/, 'and so were the refused requests')
+})
+
+t.test('postgres: a database closed to connections (ALLOW_CONNECTIONS false) answers 503, not 500, on API calls and syncs', {
+  skip: !testDialects().includes('postgres') && 'PostgreSQL only (TEST_DATABASE_URL)'
+}, async (t) => {
+  // The token cache (5 s by default) lets the requests past authentication, to the routes' own queries.
+  const { app, api } = await setup(t, 'postgres')
+  const voip = (await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'voip', name: 'VoIP' } })).json().id
+  const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json().id
+  const sync = () => api({ method: 'POST', url: `/api/v1/customers/${customer}/services`, payload: { services: [voip] } })
+  t.equal((await sync()).statusCode, 201)
+
+  const name = (await sql<{ name: string }>`select current_database() as name`.execute(app.db)).rows[0]?.name as string
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
+  await admin.connect()
+  t.teardown(() => admin.end())
+  await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`)
+  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name])
+  await eventually('the pool has dropped its connections', () => app.connectionUse().open === 0)
+
+  const answers = [
+    await sync(),
+    await api({ method: 'GET', url: `/api/v1/customers/${customer}/services` }),
+    await api({ method: 'GET', url: '/api/v1/customer-services' }),
+    await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'Initech' } })
+  ].map((response) => ({ status: response.statusCode, body: response.json() }))
+  t.same(answers, answers.map(() => ({ status: 503, body: { message: 'Service Unavailable' } })))
+  const ready = await app.inject({ method: 'GET', url: '/health/ready' })
+  t.equal(ready.statusCode, 503)
+
+  await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`)
+  t.equal((await sync()).statusCode, 201, 'served again once the database accepts connections')
 })
