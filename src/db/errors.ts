@@ -27,8 +27,11 @@ const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
  */
 const postgresUnavailable = /^(08|53|57)[0-9A-Z]{3}$|^55000$/
 
-/** What `pg` and its pool throw, without a code, when a connection ends or cannot be had. */
-const poolMessages = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/
+/**
+ * What `pg` and its pool throw, without a code, when a connection ends or cannot be had, or
+ * when a query got no answer within its `query_timeout` (a silent network or server).
+ */
+const poolMessages = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/
 
 /**
  * The database cannot be reached, is shutting down, or (SQLite) stayed locked by another

@@ -22,7 +22,7 @@ t.test('a PostgreSQL server that cannot be reached, or is going away, is unavail
     t.ok(isUnavailable(Object.assign(new Error('server message'), { code })), code)
   }
   for (const message of ['Connection terminated unexpectedly', 'Connection terminated', 'timeout exceeded when trying to connect',
-    'Client has encountered a connection error and is not queryable']) {
+    'Client has encountered a connection error and is not queryable', 'Query read timeout']) {
     t.ok(isUnavailable(new Error(message)), message)
   }
 })
