@@ -62,7 +62,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.setValidatorCompiler(createValidatorCompiler())
 
   await app.register(requestIdPlugin)
-  await app.register(databasePlugin, { database: config.database, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs })
+  await app.register(databasePlugin, { database: config.database, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs, timeoutMs: config.databaseTimeoutMs })
   await app.register(errorsPlugin)
   await app.register(metricsPlugin, { token: config.metricsToken })
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins })
@@ -82,7 +82,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(listQueryPlugin)
   await app.register(openapiPlugin, { version: serviceVersion })
 
-  await app.register(systemRoutes, { version: serviceVersion })
+  await app.register(systemRoutes, { version: serviceVersion, readinessTimeoutMs: config.databaseTimeoutMs })
   await app.register(authRoutes, { prefix: '/api', tokenTtlSeconds: config.tokenTtlSeconds })
   await app.register(v1, { prefix: '/api/v1', tokenTtlSeconds: config.tokenTtlSeconds })
   return app

@@ -12,6 +12,8 @@ export interface Config {
   readonly database: DatabaseConfig
   /** Milliseconds a SQLite write waits for another process's lock before it is retried. */
   readonly sqliteBusyTimeoutMs: number
+  /** Milliseconds PostgreSQL has to give a connection or run a statement, and the readiness probe to answer. */
+  readonly databaseTimeoutMs: number
   readonly logLevel: LogLevel
   /** Which proxies' `X-Forwarded-*` headers to honour: none, all, a hop count, or addresses and CIDR ranges. */
   readonly trustProxy: boolean | number | readonly string[]
@@ -62,6 +64,11 @@ export const settings: readonly Setting[] = [
     name: 'SQLITE_BUSY_TIMEOUT',
     default: '5000',
     description: 'Milliseconds (0–60000) a SQLite write waits while another process writes; a write in a transaction (a sync, a create, a delete) is then tried again, 5 times in all, and a request still blocked answers 503.'
+  },
+  {
+    name: 'DATABASE_TIMEOUT',
+    default: '5000',
+    description: 'Milliseconds (100–600000) a request waits on PostgreSQL: for a connection (to open one, or for one of the pool\'s ten to be free), and for each statement to run, lock waits included (`statement_timeout`); a statement still unanswered one second later (a silent network) ends its connection. Each answers 503. `/health/ready` answers 503 past it on both databases. Migrations are free of it.'
   },
   { name: 'LOG_LEVEL', default: 'info', description: 'One of fatal, error, warn, info, debug, trace, silent.' },
   {
@@ -236,6 +243,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     host: valueOf(env, 'HOST'),
     database: Object.freeze(parseDatabaseUrl(valueOf(env, 'DATABASE_URL'))),
     sqliteBusyTimeoutMs: integerIn('SQLITE_BUSY_TIMEOUT', valueOf(env, 'SQLITE_BUSY_TIMEOUT'), 0, 60_000),
+    databaseTimeoutMs: integerIn('DATABASE_TIMEOUT', valueOf(env, 'DATABASE_TIMEOUT'), 100, 600_000),
     logLevel,
     trustProxy: parseTrustProxy(valueOf(env, 'TRUST_PROXY')),
     tokenTtlSeconds: integerIn('TOKEN_TTL', valueOf(env, 'TOKEN_TTL'), 60, 10 * 365 * 24 * 3600),

@@ -18,6 +18,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     host: '0.0.0.0',
     database: { dialect: 'sqlite', filename: resolve(process.cwd(), 'data/customer-services.sqlite') },
     sqliteBusyTimeoutMs: 5000,
+    databaseTimeoutMs: 5000,
     logLevel: 'info',
     trustProxy: false,
     tokenTtlSeconds: 2592000,
@@ -36,7 +37,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
 })
 
 t.test('the defaults are the ones the settings table documents', async (t) => {
-  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'SQLITE_BUSY_TIMEOUT', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
+  t.same(settings.map((setting) => setting.name), ['PORT', 'HOST', 'DATABASE_URL', 'SQLITE_BUSY_TIMEOUT', 'DATABASE_TIMEOUT', 'LOG_LEVEL', 'TRUST_PROXY', 'TOKEN_TTL', 'TOKEN_CACHE_TTL',
     'ANSWER_CACHE_MB', 'REQUEST_TIMEOUT', 'KEEP_ALIVE_TIMEOUT', 'MAX_CONNECTIONS', 'CORS_ORIGINS', 'METRICS_TOKEN', 'RATE_LIMIT_PER_MINUTE', 'LOGIN_RATE_LIMIT_PER_MINUTE',
     'REDIS_URL', 'REDIS_KEY_PREFIX'])
   const defaults = Object.fromEntries(settings.map((setting) => [setting.name, setting.default]))
@@ -71,6 +72,7 @@ t.test('every documented variable changes the configuration', async (t) => {
     MAX_CONNECTIONS: '10',
     CORS_ORIGINS: 'https://admin.example.com',
     SQLITE_BUSY_TIMEOUT: '250',
+    DATABASE_TIMEOUT: '750',
     METRICS_TOKEN: 'a-scraper-secret-of-32-characters',
     RATE_LIMIT_PER_MINUTE: '60',
     LOGIN_RATE_LIMIT_PER_MINUTE: '5',
@@ -108,6 +110,14 @@ t.test('ANSWER_CACHE_MB takes 0 to 1024 megabytes', async (t) => {
   t.equal(loadConfig({ ANSWER_CACHE_MB: '1024' }).answerCacheBytes, 1024 * 1024 * 1024)
   for (const size of ['1025', '-1', '1.5', '32MB']) {
     t.throws(() => loadConfig({ ANSWER_CACHE_MB: size }), { message: `ANSWER_CACHE_MB must be a whole number from 0 to 1024, got "${size}"` })
+  }
+})
+
+t.test('DATABASE_TIMEOUT takes 100 to 600000 milliseconds', async (t) => {
+  t.equal(loadConfig({ DATABASE_TIMEOUT: '100' }).databaseTimeoutMs, 100)
+  t.equal(loadConfig({ DATABASE_TIMEOUT: '600000' }).databaseTimeoutMs, 600000)
+  for (const timeout of ['0', '99', '600001', '5s', '-1', '1.5']) {
+    t.throws(() => loadConfig({ DATABASE_TIMEOUT: timeout }), { message: `DATABASE_TIMEOUT must be a whole number from 100 to 600000, got "${timeout}"` })
   }
 })
 

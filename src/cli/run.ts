@@ -12,7 +12,7 @@ export async function runCommand (work: (database: Database, applied: string[]) 
   let database: Database | undefined
   try {
     const config = loadConfig()
-    database = createDatabase(config.database, { sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs })
+    database = createDatabase(config.database, { sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs, postgresTimeoutMs: config.databaseTimeoutMs })
     const { results = [] } = await migrateToLatest(database.db, database.dialect)
     const applied = results.filter((result) => result.status === 'Success').map((result) => result.migrationName)
     process.stdout.write(`${await work(database, applied)}\n`)

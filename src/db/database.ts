@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -9,6 +10,7 @@ import {
   SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
+  sql,
   type DatabaseConnection,
   type DialectAdapter,
   type PostgresPool,
@@ -46,18 +48,29 @@ export interface Database {
 }
 
 const POSTGRES_POOL_SIZE = 10
+/** DATABASE_TIMEOUT's default: see `postgresTimeoutMs`. */
+export const POSTGRES_TIMEOUT_MS = 5000
 /**
- * How long a query waits for a connection: to open one (a server that accepts and never
- * answers, or a network that drops packets, would otherwise hold the request for minutes)
- * or for one of the pool's to be free. Past it the request answers 503.
+ * How much longer than the statement timeout a query waits for the server's answer. The server
+ * cancels a slow statement itself (and the connection stays usable); no answer at all by then
+ * means a silent network or a stuck server, and the connection is thrown away.
  */
-export const POSTGRES_CONNECT_TIMEOUT_MS = 5000
+export const POSTGRES_READ_GRACE_MS = 1000
+/** Idle time after which the pool's sockets send TCP keep-alive probes, so a vanished peer is found. */
+const POSTGRES_KEEP_ALIVE_DELAY_MS = 10_000
 
 export interface DatabaseOptions {
   /** How long a SQLite write waits for another process's lock before it fails with SQLITE_BUSY. */
   readonly sqliteBusyTimeoutMs?: number
   /** Told when PostgreSQL drops a connection (a restart, an administrator); the pool replaces it. */
   readonly onConnectionLost?: (error: Error) => void
+  /**
+   * PostgreSQL: how long a query waits for a connection (to open one, or for one of the pool's
+   * to be free) and how long a statement may run, lock waits included; a query that gets no
+   * answer `POSTGRES_READ_GRACE_MS` later fails too. Each is then a 503, not a request held
+   * for minutes by a server or a network that does not answer.
+   */
+  readonly postgresTimeoutMs?: number
 }
 
 /**
@@ -171,24 +184,65 @@ function sqliteChangeMark (database: SQLite.Database): () => string {
   return () => `${localChanges.get() as number}:${dataVersion.get() as number}`
 }
 
+const withoutReadTimeout = new AsyncLocalStorage<true>()
+
+/**
+ * Runs `work` on one connection on which statements may take as long as they need: migrations
+ * wait for another process's to finish, and may rewrite large tables. Only the process's start
+ * and the command line use it, before any request is served.
+ */
+export async function withoutTimeouts<T> (db: Kysely<any>, work: (connection: Kysely<any>) => Promise<T>): Promise<T> {
+  try {
+    return await withoutReadTimeout.run(true, async () => await db.connection().execute(async (connection) => {
+      await sql`set statement_timeout = 0`.execute(connection)
+      try {
+        return await work(connection)
+      } finally {
+        await sql`reset statement_timeout`.execute(connection)
+      }
+    }))
+  } finally {
+    // As in transaction.ts: on Node 20, a storage once used slows every promise until disabled.
+    withoutReadTimeout.disable()
+  }
+}
+
+/** An error the server sent: the connection that carried it is still in a known state. */
+const isServerError = (error: unknown) => error instanceof pg.DatabaseError
+
 /**
  * The statements compiled once (`compiledOnce`, `compiledPerShape`) are run again and again:
  * each connection prepares them by name the first time, and then only binds values, sparing
  * PostgreSQL the parse and plan of every call (a feature check's lookup: 283–291 µs a query
  * unnamed, 128–139 µs prepared, on the large data set). PostgreSQL plans them anew when the
  * schema changes. Other SQL runs unnamed.
+ *
+ * A query that fails without an answer from the server (no answer in time, a lost socket)
+ * leaves its connection in an unknown state, its query perhaps still pending: later queries on
+ * it (a rollback) fail at once rather than wait behind it, and it is destroyed when released,
+ * never handed to another request.
  */
-function preparingStatements (pool: pg.Pool): PostgresPool {
+function preparingStatements (pool: pg.Pool, readTimeoutMs: number): PostgresPool {
   // One wrapper per connection, as Kysely keeps its own state per client object.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>()
   const wrap = (client: pg.PoolClient): PostgresPoolClient => {
-    const query = (sqlOrCursor: unknown, parameters?: readonly unknown[]) => {
-      const name = typeof sqlOrCursor === 'string' ? preparedStatementName(sqlOrCursor) : undefined
-      return name === undefined
-        ? client.query(sqlOrCursor as string, parameters as unknown[])
-        : client.query({ name, text: sqlOrCursor as string, values: parameters as unknown[] })
+    let broken: Error | undefined
+    const send = (sqlOrCursor: unknown, parameters?: readonly unknown[]) => {
+      if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor as pg.Submittable)
+      const name = preparedStatementName(sqlOrCursor)
+      const timeout = withoutReadTimeout.getStore() === true ? undefined : readTimeoutMs
+      return client.query({ name, text: sqlOrCursor, values: parameters as unknown[], query_timeout: timeout } as pg.QueryConfig)
     }
-    return { query, release: (destroy?: boolean) => client.release(destroy) } as unknown as PostgresPoolClient
+    const query = async (sqlOrCursor: unknown, parameters?: readonly unknown[]) => {
+      if (broken !== undefined) throw new Error(`Query read timeout: an earlier query on this connection failed (${broken.message})`)
+      try {
+        return await send(sqlOrCursor, parameters)
+      } catch (error) {
+        if (!isServerError(error)) broken = error as Error
+        throw error
+      }
+    }
+    return { query, release: (destroy?: boolean) => client.release(destroy === true || broken !== undefined) } as unknown as PostgresPoolClient
   }
   return {
     connect: async () => {
@@ -212,10 +266,14 @@ export function createDatabase (config: DatabaseConfig, options: DatabaseOptions
       connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 })
     }
   }
+  const timeoutMs = options.postgresTimeoutMs ?? POSTGRES_TIMEOUT_MS
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: POSTGRES_POOL_SIZE,
-    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: POSTGRES_KEEP_ALIVE_DELAY_MS
   })
   // A client whose connection dies emits 'error', and an unheard 'error' would end the process.
   // The pool discards an idle one (and re-emits the error); a checked-out one fails its query
@@ -223,7 +281,7 @@ export function createDatabase (config: DatabaseConfig, options: DatabaseOptions
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)))
   return {
-    db: new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) }),
+    db: new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingStatements(pool, timeoutMs + POSTGRES_READ_GRACE_MS) }) }),
     dialect: 'postgres',
     changeMark: null,
     connectionUse: () => ({ max: POSTGRES_POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })

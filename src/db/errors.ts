@@ -19,14 +19,19 @@ export function isTransient (error: unknown): boolean {
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
 
 /**
- * PostgreSQL's SQLSTATEs for a server that is going away, starting or full: class 08
- * (connection exception), 57P01–57P03 (administrator or crash shutdown, cannot connect now)
- * and 53300 (too many connections).
+ * PostgreSQL's SQLSTATEs for a server that cannot serve now and may soon, by class rather than
+ * by the codes met so far: 08 (connection exception), 53 (insufficient resources: too many
+ * connections, out of memory or disk), 57 (operator intervention: shutdown, cannot connect now,
+ * a statement cancelled by `statement_timeout`), and 55000, which a database closed to
+ * connections (`ALLOW_CONNECTIONS false`) answers.
  */
-const postgresUnavailable = /^(08...|57P0[123]|53300)$/
+const postgresUnavailable = /^(08|53|57)[0-9A-Z]{3}$|^55000$/
 
-/** What `pg` and its pool throw, without a code, when a connection ends or cannot be had. */
-const poolMessages = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/
+/**
+ * What `pg` and its pool throw, without a code, when a connection ends or cannot be had, or
+ * when a query got no answer within its `query_timeout` (a silent network or server).
+ */
+const poolMessages = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/
 
 /**
  * The database cannot be reached, is shutting down, or (SQLite) stayed locked by another

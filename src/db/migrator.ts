@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import { projectRoot } from '../project-root.js'
-import type { DialectName } from './database.js'
+import { withoutTimeouts, type DialectName } from './database.js'
 
 const migrationsRoot = new URL('migrations/', projectRoot)
 const migrationFile = /^(\d{4})\.do\.([a-z0-9-_]+)\.sql$/
@@ -66,7 +66,7 @@ async function unknownMigrations (db: Kysely<any>, dialect: DialectName): Promis
   return recorded.map((row) => row.name).filter((name) => !known.has(name)).sort()
 }
 
-/** How long a process waits for another one's migrations to finish on SQLite (PostgreSQL waits for its lock as long as it takes). */
+/** How long a process waits for another one's migrations to finish on SQLite (PostgreSQL waits for its lock as long as it takes, free of DATABASE_TIMEOUT). */
 const SQLITE_MIGRATION_WAIT_MS = 10 * 60 * 1000
 
 /**
@@ -78,7 +78,7 @@ const SQLITE_MIGRATION_WAIT_MS = 10 * 60 * 1000
 export async function migrateToLatest (db: Kysely<any>, dialect: DialectName): Promise<MigrationResultSet> {
   const result = dialect === 'sqlite'
     ? await withBusyTimeout(db, SQLITE_MIGRATION_WAIT_MS, async () => await createMigrator(db, dialect).migrateToLatest())
-    : await createMigrator(db, dialect).migrateToLatest()
+    : await withoutTimeouts(db, async (connection) => await createMigrator(connection, dialect).migrateToLatest())
   if (result.error !== undefined) {
     // Kysely refuses, under its lock, a database recording migrations it does not know (so a
     // newer replica that migrated a moment ago is caught too), but its message says "corrupted".

@@ -13,9 +13,10 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ database: DatabaseConfig, sqliteBusyTimeoutMs: number }>(async (app, options) => {
+export default fp<{ database: DatabaseConfig, sqliteBusyTimeoutMs: number, timeoutMs: number }>(async (app, options) => {
   const { db, dialect, changeMark, connectionUse } = createDatabase(options.database, {
     sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs,
+    postgresTimeoutMs: options.timeoutMs,
     onConnectionLost: (error) => app.log.warn({ err: error }, 'database connection lost')
   })
   app.decorate('db', db)

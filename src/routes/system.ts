@@ -3,8 +3,24 @@ import { sql } from 'kysely'
 import { errorResponses } from '../schemas/common.js'
 import { HealthBody, UnavailableBody, VersionBody } from '../schemas/system.js'
 
+/**
+ * The probe answers within its own bound even when the query cannot: SQLite's one connection
+ * may be held by a transaction, and a PostgreSQL query may first wait for a connection.
+ */
+async function withDeadline<T> (work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the database within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([work, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Version and health: no token needed, so orchestrators and partners can probe freely. */
-const systemRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app, options) => {
+const systemRoutes: FastifyPluginAsyncTypebox<{ version: string, readinessTimeoutMs: number }> = async (app, options) => {
   app.get('/api/version', {
     schema: {
       tags: ['System'],
@@ -38,7 +54,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app,
     }
   }, async (request, reply) => {
     try {
-      await sql`select 1`.execute(app.db)
+      await withDeadline(sql`select 1`.execute(app.db), options.readinessTimeoutMs)
       return { status: 'ok' as const }
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed')

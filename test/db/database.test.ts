@@ -4,7 +4,7 @@ import pg from 'pg'
 import t from 'tap'
 import { parseDatabaseUrl } from '../../src/config.js'
 import { createServer, type Socket } from 'node:net'
-import { createDatabase, POSTGRES_CONNECT_TIMEOUT_MS, WAL_CHECKPOINT_PAGES } from '../../src/db/database.js'
+import { createDatabase, POSTGRES_TIMEOUT_MS, WAL_CHECKPOINT_PAGES, withoutTimeouts } from '../../src/db/database.js'
 import { isUnavailable } from '../../src/db/errors.js'
 import type { DB } from '../../src/db/tables.js'
 import { freshPostgresUrl, testDialects } from '../helpers/app.js'
@@ -77,6 +77,21 @@ t.test('postgres: a server that accepts and never answers fails the query as una
   const failure = await sql`select 1`.execute(db).then(() => undefined, (error: unknown) => error)
   const waited = Date.now() - started
   t.ok(isUnavailable(failure), `unavailable: ${(failure as Error | undefined)?.message}`)
-  t.ok(waited >= POSTGRES_CONNECT_TIMEOUT_MS - 100, `it waited for the timeout (${waited} ms)`)
+  t.ok(waited >= POSTGRES_TIMEOUT_MS - 100, `it waited for the timeout (${waited} ms)`)
   t.ok(sockets.length > 0, 'the connection was made, and never answered')
+})
+
+t.test('postgres: statements past the timeout are cancelled as unavailable, except under withoutTimeouts (migrations)', {
+  skip: !testDialects().includes('postgres') && 'PostgreSQL only (TEST_DATABASE_URL)'
+}, async (t) => {
+  const { db } = createDatabase(parseDatabaseUrl(await freshPostgresUrl(t)), { postgresTimeoutMs: 200 })
+  t.teardown(() => db.destroy())
+  const slow = (executor: Kysely<any>) => sql`select pg_sleep(0.6)`.execute(executor)
+  const cancelled = await slow(db).then(() => undefined, (error: unknown) => error)
+  t.equal((cancelled as { code?: string }).code, '57014')
+  t.ok(isUnavailable(cancelled))
+  await withoutTimeouts(db, async (connection) => { await slow(connection) })
+  t.pass('a migration may take as long as it needs')
+  const after = await slow(db).then(() => undefined, (error: unknown) => error)
+  t.equal((after as { code?: string }).code, '57014', 'and the connection it used is bounded again')
 })

@@ -22,9 +22,26 @@ t.test('a PostgreSQL server that cannot be reached, or is going away, is unavail
     t.ok(isUnavailable(Object.assign(new Error('server message'), { code })), code)
   }
   for (const message of ['Connection terminated unexpectedly', 'Connection terminated', 'timeout exceeded when trying to connect',
-    'Client has encountered a connection error and is not queryable']) {
+    'Client has encountered a connection error and is not queryable', 'Query read timeout']) {
     t.ok(isUnavailable(new Error(message)), message)
   }
+})
+
+t.test('PostgreSQL errors are unavailable by SQLSTATE class: connection exception, insufficient resources, operator intervention, and a database closed to connections', async (t) => {
+  const byClass = {
+    'connection exception (08)': ['08000', '08003', '08006', '08001', '08004', '08P01'],
+    'insufficient resources (53)': ['53000', '53100', '53200', '53300', '53400'],
+    'operator intervention (57)': ['57000', '57014', '57P01', '57P02', '57P03', '57P04', '57P05'],
+    'not accepting connections (55000)': ['55000']
+  }
+  for (const [name, codes] of Object.entries(byClass)) {
+    for (const code of codes) t.ok(isUnavailable(Object.assign(new Error('server message'), { code })), `${name}: ${code}`)
+  }
+})
+
+t.test('PostgreSQL errors of other classes stay what they are', async (t) => {
+  const codes = ['23505', '23503', '22P02', '22001', '42601', '42P01', '42703', '40P01', '40001', '55P03', '55006', '25P02', 'XX000', '0800', '080000', '5300']
+  for (const code of codes) t.notOk(isUnavailable(Object.assign(new Error('server message'), { code })), code)
 })
 
 t.test('a SQLite database another process keeps locked is unavailable, and worth retrying', async (t) => {
