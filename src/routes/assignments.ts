@@ -9,10 +9,10 @@ import { readSyncRequest, unknownServiceErrors } from '../domain/sync-request.js
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
 import {
   AssignedService,
-  AssignmentParams,
   exampleAssignedService,
   PointInTimeQuery,
   PreconditionFailedBody,
+  ServiceReferenceParams,
   setTagHeader,
   SyncBody,
   SyncHeaders,
@@ -111,8 +111,8 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customer assignments'],
       operationId: 'checkCustomerService',
       summary: 'Feature-flag check',
-      description: 'The service with its pivot when the customer has the service with this key; 404 when not.',
-      params: AssignmentParams,
+      description: 'The service with its pivot when the customer has the service with this key (or id); 404 when not.',
+      params: ServiceReferenceParams,
       response: { 200: AssignedService, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.checkCustomerId

@@ -61,9 +61,15 @@ export const SyncResult = Type.Object({
   examples: [{ message: 'Services synced successfully.', attached: [3], detached: [2], updated: [1] }]
 })
 
-export const AssignmentParams = Type.Object({
+/** The path of one service of a customer: the check, PUT and DELETE read `{key}` alike. */
+export const ServiceReferenceParams = Type.Object({
   customer: Id,
-  key: Type.String({ maxLength: 100, description: 'The service key (the feature flag).', examples: ['support.premium'] })
+  key: Type.String({
+    maxLength: 100,
+    description: 'The service\'s key (the feature flag), or its id. All digits is read as an id first; a key made only ' +
+      'of digits is found when no service has that number as its id.',
+    examples: ['support.premium']
+  })
 })
 
 export { ServiceKey }

@@ -12,6 +12,7 @@ import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, ty
 import { laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { applyFilters, applySorts, compiledList, countRows, fetchPage, filterPatterns, type Page } from './list.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
+import { referencedServiceId, referenceValues } from './service-reference.js'
 
 export interface Pivot {
   customer_id: number
@@ -156,8 +157,8 @@ export async function listServicesOfCustomerAt (
 }
 
 /** The feature check in one query: the customer, and the service with its pivot when the customer has it. */
-const customerAndAssignedService = compiledOnce((db, customerId: number, key: string) => db.selectFrom('customers')
-  .leftJoin('customer_services', (join) => join.on('customer_services.key', '=', key))
+const customerAndAssignedService = compiledOnce((db, customerId: number, serviceId: number, key: string) => db.selectFrom('customers')
+  .leftJoin('customer_services', (join) => join.on('customer_services.id', '=', referencedServiceId(serviceId, key)))
   .leftJoin('customer_customer_service', (join) => join
     .onRef('customer_customer_service.customer_id', '=', 'customers.id')
     .onRef('customer_customer_service.customer_service_id', '=', 'customer_services.id'))
@@ -169,8 +170,9 @@ export type AssignedServiceLookup =
   | { status: 'not_assigned' }
   | { status: 'assigned', service: AssignedService }
 
-export async function findAssignedService (db: Kysely<DB>, customerId: number, key: string): Promise<AssignedServiceLookup> {
-  const [row] = await customerAndAssignedService(db, customerId, key)
+/** The customer's assignment of the service that `reference` (a path's `{key}`) names. */
+export async function findAssignedService (db: Kysely<DB>, customerId: number, reference: string): Promise<AssignedServiceLookup> {
+  const [row] = await customerAndAssignedService(db, customerId, ...referenceValues(reference))
   if (row === undefined) return { status: 'customer_missing' }
   // Without a pivot row the joined columns are null.
   if (row.customer_id === null) return { status: 'not_assigned' }

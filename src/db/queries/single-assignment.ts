@@ -62,7 +62,7 @@ export async function assignService (
         .execute()
       change = { customerId, serviceId, action: 'updated', versionBefore: current.version, versionAfter: newVersion }
     }
-    const lookup = await findAssignedService(trx, customerId, service.key)
+    const lookup = await findAssignedService(trx, customerId, String(serviceId))
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
     const assigned = lookup.service
     if (change === undefined) return { status: 'unchanged', service: assigned }
