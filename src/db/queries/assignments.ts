@@ -179,15 +179,41 @@ export async function findAssignedService (db: Kysely<DB>, customerId: number, r
   return { status: 'assigned', service: toAssignedService(row as AssignedRow) }
 }
 
+/** `If-Match` named another set than the customer's current one: that set, and its tag. */
+export interface PreconditionFailed {
+  status: 'precondition_failed'
+  etag: string
+  services: AssignedService[]
+}
+
 export type SyncOutcome =
   | { status: 'synced', attached: number[], detached: number[], updated: number[], etag: string }
   | { status: 'customer_missing' }
   | { status: 'unknown_services', serviceIds: number[] }
-  | { status: 'precondition_failed', etag: string, services: AssignedService[] }
+  | PreconditionFailed
 
-export interface SyncOptions {
-  /** The request's `If-Match`: the sync applies only while the set has one of these tags. */
+export interface SetWriteOptions {
+  /** The request's `If-Match`: the write applies only while the set has one of these tags. */
   readonly ifMatch?: string | undefined
+}
+
+/**
+ * Every write of a customer's set checks `If-Match` here, inside its transaction once the
+ * customer's lock is held and `etag` read under it: no other write of the set can come
+ * between the check and this write. Undefined when the write may go on.
+ */
+export async function unmetPrecondition (
+  trx: Transaction<DB>,
+  customerId: number,
+  etag: string,
+  options: SetWriteOptions
+): Promise<PreconditionFailed | undefined> {
+  if (options.ifMatch === undefined || ifMatchAccepts(options.ifMatch, etag)) return undefined
+  const rows = await assignedServicesOf(trx, customerId)
+    .select([...serviceColumns, ...pivotColumns])
+    .orderBy('customer_services.id')
+    .execute()
+  return { status: 'precondition_failed', etag, services: rows.map(toAssignedService) }
 }
 
 interface CurrentState {
@@ -227,7 +253,7 @@ export async function syncServices (
   customerId: number,
   desired: ReadonlyMap<number, PivotAttributes>,
   context: ChangeContext,
-  options: SyncOptions = {}
+  options: SetWriteOptions = {}
 ): Promise<SyncOutcome> {
   return await inTransaction(db, async (trx): Promise<SyncOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
@@ -235,13 +261,8 @@ export async function syncServices (
     const state = await currentStateOf(trx, customerId)
     const head = state[0] as CurrentState
     const etag = assignmentSetTag(toId(head.last_id))
-    if (options.ifMatch !== undefined && !ifMatchAccepts(options.ifMatch, etag)) {
-      const rows = await assignedServicesOf(trx, customerId)
-        .select([...serviceColumns, ...pivotColumns])
-        .orderBy('customer_services.id')
-        .execute()
-      return { status: 'precondition_failed', etag, services: rows.map(toAssignedService) }
-    }
+    const failed = await unmetPrecondition(trx, customerId, etag, options)
+    if (failed !== undefined) return failed
 
     const requested = [...desired.keys()].filter(isStorableId)
     const keyOf = new Map<number, string>()
