@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { findCustomerService, findCustomerServiceByKey, type CountedCustomerService } from '../db/queries/customer-services.js'
+import { findCustomerService, findCustomerServiceByReference, type CountedCustomerService } from '../db/queries/customer-services.js'
 import { findCustomer, type CustomerRecord } from '../db/queries/customers.js'
 import { ModelNotFoundError } from '../http-errors.js'
 import { idFromPath } from '../domain/ids.js'
@@ -49,13 +49,10 @@ export default fp(async (app) => {
     if (service === undefined) throw new ModelNotFoundError('CustomerService', String(raw))
     request.customerService = service
   })
-  // All digits is an id; a key made only of digits is reached when no service has that id.
   app.decorate('bindServiceReference', async (request: FastifyRequest) => {
-    const raw = (request.params as Record<string, unknown>).key
-    const id = idFromPath(raw)
-    let service = id === undefined ? undefined : await findCustomerService(app.db, id)
-    if (service === undefined && typeof raw === 'string' && raw.length <= 100) service = await findCustomerServiceByKey(app.db, raw)
-    if (service === undefined) throw new ModelNotFoundError('CustomerService', String(raw))
+    const raw = String((request.params as Record<string, unknown>).key)
+    const service = await findCustomerServiceByReference(app.db, raw)
+    if (service === undefined) throw new ModelNotFoundError('CustomerService', raw)
     request.customerService = service
   })
 }, { name: 'model-binding', dependencies: ['database'] })

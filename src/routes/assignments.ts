@@ -9,13 +9,14 @@ import { readSyncRequest, unknownServiceErrors } from '../domain/sync-request.js
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
 import {
   AssignedService,
-  AssignmentParams,
   exampleAssignedService,
+  IfMatchHeaders,
   PointInTimeQuery,
   PreconditionFailedBody,
+  preconditionFailedMessage,
+  ServiceReferenceParams,
   setTagHeader,
   SyncBody,
-  SyncHeaders,
   SyncResult
 } from '../schemas/assignment.js'
 import { bodyErrorStatuses, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
@@ -28,8 +29,6 @@ declare module 'fastify' {
     pointInTime: Date | null
   }
 }
-
-const preconditionFailed = "The customer's services have changed since you read them."
 
 const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorateRequest('pointInTime', null)
@@ -76,7 +75,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'history (with the `X-Reason` header, if sent) and in the change events. With `If-Match`, applied only if ' +
         'the set still has that tag (otherwise 412 and the current set). The `ETag` names the set afterwards.',
       params: CustomerParams,
-      headers: Type.Object({ ...ReasonHeaders.properties, ...SyncHeaders.properties }),
+      headers: Type.Object({ ...ReasonHeaders.properties, ...IfMatchHeaders.properties }),
       body: SyncBody,
       response: {
         201: { ...SyncResult, headers: setTagHeader() },
@@ -94,7 +93,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (outcome.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)
     if (outcome.status === 'unknown_services') throw new ValidationFailedError(unknownServiceErrors(outcome.serviceIds, fieldOf))
     if (outcome.status === 'precondition_failed') {
-      return reply.code(412).header('etag', outcome.etag).send({ message: preconditionFailed, services: outcome.services })
+      return reply.code(412).header('etag', outcome.etag).send({ message: preconditionFailedMessage, services: outcome.services })
     }
     app.metrics.recordSync(outcome)
     return reply.code(201).header('etag', outcome.etag).send({
@@ -111,8 +110,8 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['Customer assignments'],
       operationId: 'checkCustomerService',
       summary: 'Feature-flag check',
-      description: 'The service with its pivot when the customer has the service with this key; 404 when not.',
-      params: AssignmentParams,
+      description: 'The service with its pivot when the customer has the service with this key (or id); 404 when not.',
+      params: ServiceReferenceParams,
       response: { 200: AssignedService, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.checkCustomerId

@@ -61,9 +61,15 @@ export const SyncResult = Type.Object({
   examples: [{ message: 'Services synced successfully.', attached: [3], detached: [2], updated: [1] }]
 })
 
-export const AssignmentParams = Type.Object({
+/** The path of one service of a customer: the check, PUT and DELETE read `{key}` alike. */
+export const ServiceReferenceParams = Type.Object({
   customer: Id,
-  key: Type.String({ maxLength: 100, description: 'The service key (the feature flag).', examples: ['support.premium'] })
+  key: Type.String({
+    maxLength: 100,
+    description: 'The service\'s key (the feature flag), or its id. All digits is read as an id first; a key made only ' +
+      'of digits is found when no service has that number as its id.',
+    examples: ['support.premium']
+  })
 })
 
 export { ServiceKey }
@@ -72,27 +78,32 @@ export { ServiceKey }
 export function setTagHeader () {
   return {
     ETag: Type.String({
-      description: 'The strong entity tag of the customer\'s whole current set of services (not of this page): send it back ' +
-        'as `If-Match` on a sync to apply the sync only if the set is still that one. It changes exactly when the set changes.',
+      description: 'The strong entity tag of the customer\'s whole current set of services (not of this page or service): ' +
+        'send it back as `If-Match` on a sync, PUT or DELETE to apply it only if the set is still that one. It changes ' +
+        'exactly when the set changes.',
       examples: ['"v1234"']
     })
   }
 }
 
-export const SyncHeaders = Type.Object({
+/** The precondition every write of a customer's set takes: the sync, PUT and DELETE of one service. */
+export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({
-    description: 'Apply the sync only if the customer\'s set still has this entity tag (from the `ETag` of the list or of ' +
-      'a sync), or `*` for any. Otherwise 412 with the current set. Weak tags (`W/"…"`) never match.',
+    description: 'Apply the change only if the customer\'s set still has this entity tag (the `ETag` of the list, of a ' +
+      'sync, or of a PUT or DELETE of one service), or `*` for any. Otherwise 412 with the current set, and nothing ' +
+      'changed. Weak tags (`W/"…"`) never match.',
     examples: ['"v1234"']
   }))
 })
 
+export const preconditionFailedMessage = "The customer's services have changed since you read them."
+
 export const PreconditionFailedBody = Type.Object({
-  message: Type.String({ examples: ["The customer's services have changed since you read them."] }),
+  message: Type.String({ examples: [preconditionFailedMessage] }),
   services: Type.Array(AssignedService, { description: "The customer's whole current set, by service id; the answer's `ETag` is its tag." })
 }, {
   description: "`If-Match` named another set than the customer's current one: nothing was changed.",
-  examples: [{ message: "The customer's services have changed since you read them.", services: [exampleAssignedService] }]
+  examples: [{ message: preconditionFailedMessage, services: [exampleAssignedService] }]
 })
 
 export const PointInTimeQuery = Type.Object({

@@ -121,8 +121,26 @@ for (const dialect of testDialects()) {
       const shadowed = (await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: String(voip.id), name: 'Shadowed' } })).json()
       t.equal((await api({ method: 'PUT', url: url('2024') })).json().id, digits.id, 'no service has id 2024: the key')
       t.equal((await api({ method: 'PUT', url: url(voip.id) })).json().id, voip.id, 'the id wins over a key of the same digits')
-      t.equal((await api({ method: 'GET', url: url(shadowed.key) })).statusCode, 404, 'the shadowed key was not attached')
+      t.equal((await api({ method: 'GET', url: url(shadowed.key) })).json().id, voip.id, 'on the check too')
+      t.equal((await api({ method: 'GET', url: url(shadowed.id) })).statusCode, 404, 'the shadowed key was not attached')
       t.equal((await api({ method: 'PUT', url: url(shadowed.id) })).json().key, shadowed.key, 'its id reaches it')
+      t.equal((await api({ method: 'GET', url: url('2024') })).json().id, digits.id, 'the check finds a digits key no id shadows')
+    })
+
+    t.test('the check and DELETE read {key} as PUT does: a service attached by id is checked and detached by id', async (t) => {
+      const { api } = await setup(t, dialect)
+      const { voip, backup, customer, url } = await seed(api)
+      const attached = await api({ method: 'PUT', url: url(voip.id) })
+      t.equal(attached.statusCode, 201)
+      const byId = await api({ method: 'GET', url: url(voip.id) })
+      t.equal(byId.statusCode, 200)
+      t.same(byId.json(), attached.json(), 'the URL that attached it answers it')
+      t.same((await api({ method: 'GET', url: url('voip') })).json(), attached.json(), 'as its key does')
+      t.equal((await api({ method: 'GET', url: url(backup.id) })).statusCode, 404, 'a service the customer does not have')
+      t.equal((await api({ method: 'GET', url: url(999999) })).statusCode, 404, 'an id no service has')
+      t.equal((await api({ method: 'GET', url: `/api/v1/customers/${customer.id}/services/history` })).json().total, 1, 'history stays the history')
+      t.equal((await api({ method: 'DELETE', url: url(voip.id) })).statusCode, 204)
+      t.equal((await api({ method: 'GET', url: url(voip.id) })).statusCode, 404, 'detached')
     })
 
     t.test('concurrent PUTs and DELETEs of one service keep the count exact', async (t) => {

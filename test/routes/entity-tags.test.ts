@@ -81,6 +81,79 @@ for (const dialect of testDialects()) {
       t.ok(answers.every((answer) => answer.statusCode === 201 || answer.statusCode === 412))
     })
 
+    t.test('PUT and DELETE of one service answer the tag of the set afterwards, which the list then answers', async (t) => {
+      const { api } = await setup(t, dialect)
+      const { ids: [a, b], url } = await seed(api)
+      const before = await tagOf(api, url)
+      const attached = await api({ method: 'PUT', url: `${url}/${a}` })
+      t.equal(attached.statusCode, 201)
+      t.not(attached.headers.etag, before)
+      t.equal(await tagOf(api, url), attached.headers.etag, 'the 201 carries the new tag')
+      const updated = await api({ method: 'PUT', url: `${url}/svc-1`, payload: { version: '2' } })
+      t.equal(updated.statusCode, 200)
+      t.not(updated.headers.etag, attached.headers.etag)
+      t.equal(await tagOf(api, url), updated.headers.etag, 'the 200 of a change carries the new tag')
+      const unchanged = await api({ method: 'PUT', url: `${url}/${a}`, payload: { version: '2' } })
+      t.equal(unchanged.statusCode, 200)
+      t.equal(unchanged.headers.etag, updated.headers.etag, 'a PUT that changes nothing keeps the tag')
+      await api({ method: 'PUT', url: `${url}/${b}` })
+      const detached = await api({ method: 'DELETE', url: `${url}/${a}` })
+      t.equal(detached.statusCode, 204)
+      t.equal(await tagOf(api, url), detached.headers.etag, 'the 204 carries the new tag')
+      const synced = await api({ method: 'POST', url, payload: { services: [b] } })
+      t.equal(synced.headers.etag, detached.headers.etag, 'the sync agrees: the set is unchanged')
+    })
+
+    for (const method of ['PUT', 'DELETE'] as const) {
+      t.test(`a ${method} of one service with If-Match applies only to the set it names; otherwise 412 with the current set`, async (t) => {
+        const { app, api } = await setup(t, dialect)
+        const { ids: [a, b, c], url } = await seed(api)
+        const tag = (await api({ method: 'POST', url, payload: { services: [a, b] } })).headers.etag as string
+        // Another operator changes the set meanwhile.
+        const theirs = await api({ method: 'POST', url, payload: { services: { [a]: { version: '7' }, [b]: {}, [c]: {} } }, headers: { 'if-match': tag } })
+        const current = theirs.headers.etag as string
+        const historyRows = async () => (await app.db.selectFrom('assignment_history').select('id').execute()).length
+        const rowsBefore = await historyRows()
+        const target = method === 'PUT' ? `${url}/svc-4` : `${url}/${b}`
+
+        const stale = await api({ method, url: target, headers: { 'if-match': tag } })
+        t.equal(stale.statusCode, 412)
+        t.equal(stale.headers.etag, current, 'the 412 carries the current tag')
+        t.equal(stale.json().message, "The customer's services have changed since you read them.")
+        t.same(ids(stale.json().services), [a, b, c])
+        t.equal(stale.json().services[0].pivot.version, '7')
+        t.same(ids((await api({ method: 'GET', url })).json().data), [a, b, c], 'nothing was changed')
+        t.equal(await historyRows(), rowsBefore, 'no history was written')
+        t.equal(await tagOf(api, url), current)
+
+        t.equal((await api({ method, url: target, headers: { 'if-match': `W/${current}` } })).statusCode, 412, 'a weak tag never matches')
+        t.equal((await api({ method, url: target, headers: { 'if-match': 'garbage' } })).statusCode, 412)
+        const matching = await api({ method, url: target, headers: { 'if-match': `"x", ${current}` } })
+        t.equal(matching.statusCode, method === 'PUT' ? 201 : 204, 'the current tag applies it')
+        t.equal(await tagOf(api, url), matching.headers.etag)
+        const undo = method === 'PUT' ? 'DELETE' : 'PUT'
+        t.equal((await api({ method: undo, url: target, headers: { 'if-match': '*' } })).statusCode, method === 'PUT' ? 204 : 201, '* applies any time')
+        t.equal((await api({ method, url: target, headers: { 'if-match': '*' } })).statusCode, method === 'PUT' ? 201 : 204)
+      })
+    }
+
+    t.test('of concurrent single changes sent with the same If-Match exactly one applies', async (t) => {
+      const { api } = await setup(t, dialect)
+      const { ids: all, url } = await seed(api)
+      const tag = (await api({ method: 'POST', url, payload: { services: [all[0], all[1]] } })).headers.etag as string
+      // Each would change the set.
+      const changes = [
+        { method: 'PUT' as const, url: `${url}/${all[2] as number}` },
+        { method: 'PUT' as const, url: `${url}/${all[3] as number}` },
+        { method: 'DELETE' as const, url: `${url}/${all[0] as number}` },
+        { method: 'DELETE' as const, url: `${url}/${all[1] as number}` }
+      ]
+      const answers = await Promise.all([...changes, ...changes].map((change) => api({ ...change, headers: { 'if-match': tag } })))
+      const applied = answers.filter((answer) => answer.statusCode === 201 || answer.statusCode === 204)
+      t.equal(applied.length, 1, answers.map((answer) => answer.statusCode).join(','))
+      t.ok(answers.every((answer) => [201, 204, 412].includes(answer.statusCode)))
+    })
+
     t.test('without If-Match a sync behaves as before', async (t) => {
       const { api } = await setup(t, dialect)
       const { ids: [a, b], url } = await seed(api)

@@ -12,6 +12,7 @@ import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, ty
 import { laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { applyFilters, applySorts, compiledList, countRows, fetchPage, filterPatterns, type Page } from './list.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
+import { referencedServiceId, referenceValues } from './service-reference.js'
 
 export interface Pivot {
   customer_id: number
@@ -156,8 +157,8 @@ export async function listServicesOfCustomerAt (
 }
 
 /** The feature check in one query: the customer, and the service with its pivot when the customer has it. */
-const customerAndAssignedService = compiledOnce((db, customerId: number, key: string) => db.selectFrom('customers')
-  .leftJoin('customer_services', (join) => join.on('customer_services.key', '=', key))
+const customerAndAssignedService = compiledOnce((db, customerId: number, serviceId: number, key: string) => db.selectFrom('customers')
+  .leftJoin('customer_services', (join) => join.on('customer_services.id', '=', referencedServiceId(serviceId, key)))
   .leftJoin('customer_customer_service', (join) => join
     .onRef('customer_customer_service.customer_id', '=', 'customers.id')
     .onRef('customer_customer_service.customer_service_id', '=', 'customer_services.id'))
@@ -169,23 +170,50 @@ export type AssignedServiceLookup =
   | { status: 'not_assigned' }
   | { status: 'assigned', service: AssignedService }
 
-export async function findAssignedService (db: Kysely<DB>, customerId: number, key: string): Promise<AssignedServiceLookup> {
-  const [row] = await customerAndAssignedService(db, customerId, key)
+/** The customer's assignment of the service that `reference` (a path's `{key}`) names. */
+export async function findAssignedService (db: Kysely<DB>, customerId: number, reference: string): Promise<AssignedServiceLookup> {
+  const [row] = await customerAndAssignedService(db, customerId, ...referenceValues(reference))
   if (row === undefined) return { status: 'customer_missing' }
   // Without a pivot row the joined columns are null.
   if (row.customer_id === null) return { status: 'not_assigned' }
   return { status: 'assigned', service: toAssignedService(row as AssignedRow) }
 }
 
+/** `If-Match` named another set than the customer's current one: that set, and its tag. */
+export interface PreconditionFailed {
+  status: 'precondition_failed'
+  etag: string
+  services: AssignedService[]
+}
+
 export type SyncOutcome =
   | { status: 'synced', attached: number[], detached: number[], updated: number[], etag: string }
   | { status: 'customer_missing' }
   | { status: 'unknown_services', serviceIds: number[] }
-  | { status: 'precondition_failed', etag: string, services: AssignedService[] }
+  | PreconditionFailed
 
-export interface SyncOptions {
-  /** The request's `If-Match`: the sync applies only while the set has one of these tags. */
+export interface SetWriteOptions {
+  /** The request's `If-Match`: the write applies only while the set has one of these tags. */
   readonly ifMatch?: string | undefined
+}
+
+/**
+ * Every write of a customer's set checks `If-Match` here, inside its transaction once the
+ * customer's lock is held and `etag` read under it: no other write of the set can come
+ * between the check and this write. Undefined when the write may go on.
+ */
+export async function unmetPrecondition (
+  trx: Transaction<DB>,
+  customerId: number,
+  etag: string,
+  options: SetWriteOptions
+): Promise<PreconditionFailed | undefined> {
+  if (options.ifMatch === undefined || ifMatchAccepts(options.ifMatch, etag)) return undefined
+  const rows = await assignedServicesOf(trx, customerId)
+    .select([...serviceColumns, ...pivotColumns])
+    .orderBy('customer_services.id')
+    .execute()
+  return { status: 'precondition_failed', etag, services: rows.map(toAssignedService) }
 }
 
 interface CurrentState {
@@ -225,7 +253,7 @@ export async function syncServices (
   customerId: number,
   desired: ReadonlyMap<number, PivotAttributes>,
   context: ChangeContext,
-  options: SyncOptions = {}
+  options: SetWriteOptions = {}
 ): Promise<SyncOutcome> {
   return await inTransaction(db, async (trx): Promise<SyncOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
@@ -233,13 +261,8 @@ export async function syncServices (
     const state = await currentStateOf(trx, customerId)
     const head = state[0] as CurrentState
     const etag = assignmentSetTag(toId(head.last_id))
-    if (options.ifMatch !== undefined && !ifMatchAccepts(options.ifMatch, etag)) {
-      const rows = await assignedServicesOf(trx, customerId)
-        .select([...serviceColumns, ...pivotColumns])
-        .orderBy('customer_services.id')
-        .execute()
-      return { status: 'precondition_failed', etag, services: rows.map(toAssignedService) }
-    }
+    const failed = await unmetPrecondition(trx, customerId, etag, options)
+    if (failed !== undefined) return failed
 
     const requested = [...desired.keys()].filter(isStorableId)
     const keyOf = new Map<number, string>()

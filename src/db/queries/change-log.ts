@@ -65,13 +65,23 @@ export async function appendEvents (trx: Transaction<DB>, dialect: DialectName, 
  * wrong. Strictly later, so that every set the customer ever had is the answer for some time.
  */
 export async function changeTimeFor (trx: Transaction<DB>, customerId: number, requested: Date): Promise<Date> {
+  const last = await lastChangeOf(trx, customerId)
+  return laterChangeTime(requested, last?.created_at ?? null)
+}
+
+/**
+ * The customer's newest history row: its id is the set's version (see `assignmentSetTag`),
+ * its time the one the next change must follow (see `changeTimeFor`).
+ */
+export async function lastChangeOf (trx: Transaction<DB>, customerId: number): Promise<{ id: number, created_at: string | Date } | undefined> {
   const last = await trx.selectFrom('assignment_history')
-    .select('created_at')
+    .select(['id', 'created_at'])
     .where('customer_id', '=', customerId)
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst()
-  return laterChangeTime(requested, last?.created_at ?? null)
+  // History ids are bigints on PostgreSQL, which `pg` reads as strings.
+  return last === undefined ? undefined : { id: Number(last.id), created_at: last.created_at }
 }
 
 /** `changeTimeFor` for changes of many customers in one transaction: after each one's last. */

@@ -10,6 +10,7 @@ import { inTransaction } from '../transaction.js'
 import { compiledList, type ListColumns, type Page } from './list.js'
 import { appendEvents, type ChangeContext, type ChangeEvent } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
+import { referencedServiceId, referenceValues } from './service-reference.js'
 
 export const catalogFilters = ['name', 'key'] as const
 export const catalogSorts = ['id', 'name', 'key', 'created_at', 'updated_at'] as const
@@ -105,12 +106,13 @@ export async function findCustomerService (db: Kysely<DB>, id: number): Promise<
   return row === undefined ? undefined : toCounted(row)
 }
 
-const serviceByKey = compiledOnce((db, key: string) => db.selectFrom('customer_services')
+const serviceByReference = compiledOnce((db, id: number, key: string) => db.selectFrom('customer_services')
   .select([...serviceColumns, 'customer_services.customers_count'])
-  .where('customer_services.key', '=', key))
+  .where('customer_services.id', '=', referencedServiceId(id, key)))
 
-export async function findCustomerServiceByKey (db: Kysely<DB>, key: string): Promise<CountedCustomerService | undefined> {
-  const [row] = await serviceByKey(db, key)
+/** The service a path's `{key}` names, by `referencedServiceId`'s rule. */
+export async function findCustomerServiceByReference (db: Kysely<DB>, reference: string): Promise<CountedCustomerService | undefined> {
+  const [row] = await serviceByReference(db, ...referenceValues(reference))
   return row === undefined ? undefined : toCounted(row)
 }
 

@@ -1,24 +1,32 @@
 import type { Kysely } from 'kysely'
 import type { PivotAttributes } from '../../domain/assignment-diff.js'
+import { assignmentSetTag } from '../../domain/entity-tag.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
-import { findAssignedService, type AssignedService } from './assignments.js'
-import { changeTimeFor, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
+import { findAssignedService, unmetPrecondition, type AssignedService, type PreconditionFailed, type SetWriteOptions } from './assignments.js'
+import { lastChangeOf, laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { adjustCustomersCounts, lockCustomer } from './locks.js'
 
+/** `etag` names the customer's set after the change (or as it is, when nothing changed). */
 export type AssignOutcome =
-  | { status: 'attached' | 'updated' | 'unchanged', service: AssignedService }
+  | { status: 'attached' | 'updated' | 'unchanged', service: AssignedService, etag: string }
   | { status: 'customer_missing' }
   | { status: 'service_missing' }
+  | PreconditionFailed
 
-export type UnassignOutcome = 'detached' | 'not_assigned' | 'customer_missing'
+export type UnassignOutcome =
+  | { status: 'detached', etag: string }
+  | { status: 'not_assigned' }
+  | { status: 'customer_missing' }
+  | PreconditionFailed
 
 /**
  * Gives the customer one service, or changes the version it has it with; a version
  * not given leaves the current one. The sync's discipline: the customer's lock from the
- * first read to the commit, then the service's counter, then the history.
+ * first read (and the `If-Match` check) to the commit, then the service's counter, then
+ * the history.
  */
 export async function assignService (
   db: Kysely<DB>,
@@ -26,10 +34,15 @@ export async function assignService (
   customerId: number,
   serviceId: number,
   attributes: PivotAttributes,
-  context: ChangeContext
+  context: ChangeContext,
+  options: SetWriteOptions = {}
 ): Promise<AssignOutcome> {
   return await inTransaction(db, async (trx): Promise<AssignOutcome> => {
     if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
+    const last = await lastChangeOf(trx, customerId)
+    const etag = assignmentSetTag(last?.id ?? null)
+    const failed = await unmetPrecondition(trx, customerId, etag, options)
+    if (failed !== undefined) return failed
     // A share lock keeps the service from being deleted before this commits.
     let serviceQuery = trx.selectFrom('customer_services').select('key').where('id', '=', serviceId)
     if (dialect === 'postgres') serviceQuery = serviceQuery.forKeyShare()
@@ -44,7 +57,7 @@ export async function assignService (
     const { version: newVersion } = attributes
     const updates = current !== undefined && newVersion !== undefined && newVersion !== current.version
     // Stamped after the customer's last change, as every change of its history is.
-    const at = current === undefined || updates ? await changeTimeFor(trx, customerId, context.at) : context.at
+    const at = laterChangeTime(context.at, last?.created_at ?? null)
     const timestamp = toStoredTimestamp(at)
     let change: AssignmentChange | undefined
     if (current === undefined) {
@@ -62,34 +75,38 @@ export async function assignService (
         .execute()
       change = { customerId, serviceId, action: 'updated', versionBefore: current.version, versionAfter: newVersion }
     }
-    const lookup = await findAssignedService(trx, customerId, service.key)
+    const lookup = await findAssignedService(trx, customerId, String(serviceId))
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
     const assigned = lookup.service
-    if (change === undefined) return { status: 'unchanged', service: assigned }
-    await recordAssignmentChanges(trx, dialect, [change], { ...context, at })
-    return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned }
+    if (change === undefined) return { status: 'unchanged', service: assigned, etag }
+    const lastId = await recordAssignmentChanges(trx, dialect, [change], { ...context, at })
+    return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned, etag: assignmentSetTag(lastId) }
   })
 }
 
-/** Takes one service from the customer, under the same locks as `assignService`. */
+/** Takes one service from the customer, under the same locks and `If-Match` check as `assignService`. */
 export async function unassignService (
   db: Kysely<DB>,
   dialect: DialectName,
   customerId: number,
   serviceId: number,
-  context: ChangeContext
+  context: ChangeContext,
+  options: SetWriteOptions = {}
 ): Promise<UnassignOutcome> {
   return await inTransaction(db, async (trx): Promise<UnassignOutcome> => {
-    if (!await lockCustomer(trx, dialect, customerId)) return 'customer_missing'
+    if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
+    const last = await lastChangeOf(trx, customerId)
+    const failed = await unmetPrecondition(trx, customerId, assignmentSetTag(last?.id ?? null), options)
+    if (failed !== undefined) return failed
     const removed = await trx.deleteFrom('customer_customer_service')
       .where('customer_id', '=', customerId)
       .where('customer_service_id', '=', serviceId)
       .returning('version')
       .executeTakeFirst()
-    if (removed === undefined) return 'not_assigned'
+    if (removed === undefined) return { status: 'not_assigned' }
     await adjustCustomersCounts(trx, dialect, [serviceId], -1)
-    const at = await changeTimeFor(trx, customerId, context.at)
-    await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
-    return 'detached'
+    const at = laterChangeTime(context.at, last?.created_at ?? null)
+    const lastId = await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
+    return { status: 'detached', etag: assignmentSetTag(lastId) }
   })
 }
