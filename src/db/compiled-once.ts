@@ -15,12 +15,12 @@ interface Template<Row> {
   readonly valueAt: readonly number[]
 }
 
-/** Templates kept per query: list shapes differ by filters, sorts and value counts, which clients choose. */
+/** Templates kept per query: list shapes differ by filters (one value or several) and sorts, which clients choose. */
 const MAX_TEMPLATES = 256
 
 /**
  * Statements prepared by name, at most, on each PostgreSQL connection. Clients choose list
- * shapes (filters, sorts, how many values), and each prepared statement holds memory on the
+ * shapes (filters, sorts), and each prepared statement holds memory on the
  * server for the connection's life: the first ones compiled (the shapes in use) are named,
  * later ones run unnamed.
  */

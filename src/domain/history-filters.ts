@@ -31,7 +31,7 @@ export function readHistoryFilters (
   for (const { field, values } of filters) {
     if (field === 'action') {
       if (values.every((value) => (assignmentActions as readonly string[]).includes(value))) {
-        actions = values as AssignmentAction[]
+        actions = [...new Set(values as AssignmentAction[])]
       } else {
         errors['filter.action'] = [`The selected filter.action is invalid. Allowed actions are ${assignmentActions.join(', ')}.`]
       }

@@ -80,13 +80,18 @@ function parseSorts<Sort extends string> (raw: unknown, allowed: readonly Sort[]
   return terms
 }
 
-/** A comma splits values; values are trimmed and empty ones dropped. Lists may nest (PHP arrays). */
+/**
+ * A comma splits values; values are trimmed and empty ones dropped. Lists may nest (PHP
+ * arrays), and may come keyed: `filter[name][5]=a`, or more than 100 `filter[name][]=`,
+ * which the query parser then keeps as a map of indexes, as PHP keeps any array.
+ */
 function splitValues (value: unknown): string[] {
   if (typeof value === 'string') {
     return value.split(',').map((part) => part.trim()).filter((part) => part !== '')
   }
   if (typeof value === 'number') return [String(value)]
   if (Array.isArray(value)) return value.flatMap(splitValues)
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(splitValues)
   return []
 }
 

@@ -56,10 +56,10 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const list = request.list as ListQuery<CatalogFilter, CatalogSort>
     if (request.pointInTime !== null) {
-      const page = await listServicesOfCustomerAt(app.db, request.params.customer, list, request.pointInTime)
+      const page = await listServicesOfCustomerAt(app.db, app.dialect, request.params.customer, list, request.pointInTime)
       return request.paginate(page.rows, page.total)
     }
-    const page = await listServicesOfCustomer(app.db, request.params.customer, list)
+    const page = await listServicesOfCustomer(app.db, app.dialect, request.params.customer, list)
     reply.header('etag', page.etag)
     return request.paginate(page.rows, page.total)
   })

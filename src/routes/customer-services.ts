@@ -57,7 +57,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     preValidation: app.listQuery({ filters: catalogFilters, sorts: catalogSorts })
   }, async (request) => {
-    const page = await listCustomerServices(app.db, request.list as ListQuery<CatalogFilter, CatalogSort>)
+    const page = await listCustomerServices(app.db, app.dialect, request.list as ListQuery<CatalogFilter, CatalogSort>)
     return request.paginate(page.rows, page.total)
   })
 
@@ -104,7 +104,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     preValidation: [app.bindCustomerService, app.listQuery({ filters: customerFilters, sorts: customerSorts })]
   }, async (request) => {
-    const page = await listCustomersOfService(app.db, request.params.id, request.list as ListQuery<CustomerFilter, CustomerSort>)
+    const page = await listCustomersOfService(app.db, app.dialect, request.params.id, request.list as ListQuery<CustomerFilter, CustomerSort>)
     return request.paginate(page.rows, page.total)
   })
 

@@ -29,7 +29,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     preValidation: app.listQuery({ filters: customerFilters, sorts: customerSorts })
   }, async (request) => {
-    const page = await listCustomers(app.db, request.list as ListQuery<CustomerFilter, CustomerSort>)
+    const page = await listCustomers(app.db, app.dialect, request.list as ListQuery<CustomerFilter, CustomerSort>)
     return request.paginate(page.rows, page.total)
   })
 

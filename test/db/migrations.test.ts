@@ -83,11 +83,11 @@ for (const dialect of testDialects()) {
     t.match(rows[0]?.reason, /history began/)
     t.same(await db.selectFrom('change_events').selectAll().execute(), [], 'no events: consumers start from the current state')
     const query = { filters: [], sorts: [{ field: 'id' as const, direction: 'asc' as const }], page: 1, perPage: 10 }
-    const at = async (time: string) => (await listServicesOfCustomerAt(db, 1, query, new Date(time))).rows.map((row) => [row.id, row.pivot.version])
+    const at = async (time: string) => (await listServicesOfCustomerAt(db, name, 1, query, new Date(time))).rows.map((row) => [row.id, row.pivot.version])
     t.same(await at('2025-01-01T00:00:00Z'), [])
     t.same(await at('2025-04-01T00:00:00Z'), [[1, '2.0']])
     t.same(await at('2026-01-01T00:00:00Z'), [[1, '2.0'], [2, null]])
-    const current = await listServicesOfCustomer(db, 1, query)
+    const current = await listServicesOfCustomer(db, name, 1, query)
     t.equal(current.etag, `"v${Number(rows[1]?.id)}"`)
   })
 }

@@ -51,6 +51,14 @@ t.test('PHP lists of filter values are flattened and split too', async (t) => {
   ])
 })
 
+t.test('keyed PHP lists of filter values are read as lists: the parser keeps more than 100 `[]` values keyed by index', async (t) => {
+  t.same(parse({ filter: { name: { 0: 'a', 5: 'b,c', x: [' d '] } } }).filters, [
+    { field: 'name', values: ['a', 'b', 'c', 'd'] }
+  ])
+  const many = Object.fromEntries(Array.from({ length: 150 }, (_, index) => [index, `v${index}`]))
+  t.same(parse({ filter: { key: many } }).filters, [{ field: 'key', values: Object.values(many) }])
+})
+
 t.test('a number as a filter value is read as its text', async (t) => {
   t.same(parse({ filter: { key: 42 } }).filters, [{ field: 'key', values: ['42'] }])
 })

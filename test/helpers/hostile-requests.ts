@@ -1,4 +1,5 @@
 import fc, { type Arbitrary } from 'fast-check'
+import { MAX_URL_LENGTH } from '../../src/plugins/limits.js'
 
 /**
  * Requests a hostile or careless client could send to any operation of an OpenAPI
@@ -137,6 +138,40 @@ function queryKeysOf (operation: Operation): string[] {
   return keys
 }
 
+/** How long the many values of one parameter may get: the URL must stay under the service's limit to reach a route. */
+const LONG_QUERY_LENGTH = MAX_URL_LENGTH - 1024
+
+/**
+ * Many values for one parameter, up to LONG_QUERY_LENGTH: a long comma list, the parameter
+ * repeated (`key[]=…&key[]=…`, or `key=…` again and again), or repeated with comma lists.
+ * SQLite once refused a filter of about 1,000 values (one `or` term each) with a 500.
+ */
+function manyValues (knownKeys: readonly string[], anyKey: Arbitrary<string>): Arbitrary<string> {
+  // Mostly a filter the operation has: a long list elsewhere rarely reaches SQL.
+  const bracketed = knownKeys.filter((name) => name.includes('['))
+  const key = bracketed.length === 0
+    ? anyKey
+    : fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...bracketed).map((name) => percentEncode(name, '[]')) }, { weight: 1, arbitrary: anyKey })
+  const value = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('a', 'A', 'é', 'zz', '%', '_', '\\', ' ', '') },
+    { weight: 1, arbitrary: hostileString }
+  ).map((text) => percentEncode(text))
+  return fc.record({
+    name: key,
+    values: fc.array(value, { minLength: 1, maxLength: 4 }),
+    valuesPerParameter: fc.constantFrom(1, 10, 100, 5000, 5000),
+    brackets: fc.constantFrom('', '[]')
+  }).map(({ name, values, valuesPerParameter, brackets }) => {
+    let query = ''
+    for (let index = 0; ; index++) {
+      const separator = index % valuesPerParameter !== 0 ? ',' : `${index === 0 ? '' : '&'}${name}${brackets}=`
+      const piece = `${separator}${values[index % values.length] as string}`
+      if (query.length + piece.length > LONG_QUERY_LENGTH) return query
+      query += piece
+    }
+  })
+}
+
 function queryString (knownKeys: readonly string[]): Arbitrary<string> {
   const key = fc.oneof(
     ...(knownKeys.length > 0 ? [{ weight: 4, arbitrary: fc.constantFrom(...knownKeys).map((name) => percentEncode(name, '[]')) }] : []),
@@ -146,6 +181,7 @@ function queryString (knownKeys: readonly string[]): Arbitrary<string> {
   const pair = fc.oneof(
     { weight: 5, arbitrary: fc.tuple(key, encodedComponent).map(([name, value]) => `${name}=${value}`) },
     { weight: 1, arbitrary: key },
+    { weight: 1, arbitrary: manyValues(knownKeys, key) },
     { weight: 1, arbitrary: fc.constantFrom('&', '==', '=x', '&&', '+', '#fragment') }
   )
   return fc.array(pair, { maxLength: 6 }).map((pairs) => pairs.join('&'))

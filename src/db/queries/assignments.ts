@@ -10,7 +10,7 @@ import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort, type CustomerServiceRecord } from './customer-services.js'
 import { laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
-import { applyFilters, applySorts, compiledList, countRows, fetchPage, filterPatterns, type Page } from './list.js'
+import { applyFilters, applySorts, boundPatterns, compiledList, countRows, fetchPage, filterMatches, type Page } from './list.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
 import { referencedServiceId, referenceValues } from './service-reference.js'
 
@@ -85,11 +85,12 @@ export interface CurrentPage extends Page<AssignedService> {
  */
 export async function listServicesOfCustomer (
   db: Kysely<DB>,
+  dialect: DialectName,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>
 ): Promise<CurrentPage> {
   for (let attempt = 1; ; attempt++) {
-    const page = await currentList(db, [customerId], query)
+    const page = await currentList(db, dialect, [customerId], query)
     const [first] = page.rows
     if (first !== undefined) {
       return { rows: page.rows.map(toAssignedService), total: page.total, etag: assignmentSetTag(toId(first.set_version)) }
@@ -144,13 +145,15 @@ function assignmentsAt (db: Kysely<DB>, customerId: number, at: Date) {
 /** A page of the services the customer had at `at`, with the list's filters and sorts. */
 export async function listServicesOfCustomerAt (
   db: Kysely<DB>,
+  dialect: DialectName,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>,
   at: Date
 ): Promise<Page<AssignedService>> {
   const assigned = db.selectFrom(assignmentsAt(db, customerId, at).as('customer_customer_service'))
     .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
-  const filtered = applyFilters(assigned, query.filters, catalogColumns, filterPatterns(query.filters))
+  const matches = filterMatches(query.filters)
+  const filtered = applyFilters(assigned, dialect, matches, catalogColumns, matches.map(({ patterns }) => boundPatterns(patterns)))
   const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns]), query.sorts, catalogColumns)
   const page = await fetchPage((limit, offset) => rows.limit(limit).offset(offset).execute(), countRows(filtered), query.page, query.perPage)
   return { rows: page.rows.map(toAssignedService), total: page.total }

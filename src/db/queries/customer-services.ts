@@ -91,9 +91,10 @@ const catalogList = compiledList<[], CatalogFilter, CatalogSort, ServiceRow & { 
 
 export async function listCustomerServices (
   db: Kysely<DB>,
+  dialect: DialectName,
   query: ListQuery<CatalogFilter, CatalogSort>
 ): Promise<Page<CountedCustomerService>> {
-  const page = await catalogList(db, [], query)
+  const page = await catalogList(db, dialect, [], query)
   return { rows: page.rows.map(toCounted), total: page.total }
 }
 

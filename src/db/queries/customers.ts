@@ -60,8 +60,8 @@ const customerList = compiledList<[], CustomerFilter, CustomerSort, CustomerRow>
   unfilteredTotal: async (db) => await rowCount(db, 'customers')
 })
 
-export async function listCustomers (db: Kysely<DB>, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
-  const page = await customerList(db, [], query)
+export async function listCustomers (db: Kysely<DB>, dialect: DialectName, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
+  const page = await customerList(db, dialect, [], query)
   return { rows: page.rows.map(toCustomerRecord), total: page.total }
 }
 
@@ -99,10 +99,11 @@ function toSummary (row: Pick<CustomerRow, 'id' | 'name' | 'customer_account'>):
 /** A page of the customers that have a service, with the customer list's filters and sorts. */
 export async function listCustomersOfService (
   db: Kysely<DB>,
+  dialect: DialectName,
   serviceId: number,
   query: ListQuery<CustomerFilter, CustomerSort>
 ): Promise<Page<CustomerSummary>> {
-  const page = await holderList(db, [serviceId], query)
+  const page = await holderList(db, dialect, [serviceId], query)
   return { rows: page.rows.map(toSummary), total: page.total }
 }
 
