@@ -30,6 +30,19 @@ export interface CustomerServicesTable {
   updated_at: Timestamp
 }
 
+/** A catalog entry as it was when deleted, kept for point-in-time answers. */
+export interface DeletedCustomerServicesTable {
+  id: number
+  key: string
+  name: string
+  name_folded: string
+  description: string | null
+  can_be_enabled: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+  deleted_at: Timestamp
+}
+
 export interface AssignmentsTable {
   customer_id: number
   customer_service_id: number
@@ -110,6 +123,7 @@ export interface IdempotencyKeysTable {
 export interface DB {
   customers: CustomersTable
   customer_services: CustomerServicesTable
+  deleted_customer_services: DeletedCustomerServicesTable
   customer_customer_service: AssignmentsTable
   users: UsersTable
   api_tokens: ApiTokensTable

@@ -11,6 +11,7 @@ import {
   AssignedService,
   exampleAssignedService,
   IfMatchHeaders,
+  ListedAssignedService,
   PointInTimeQuery,
   PreconditionFailedBody,
   preconditionFailedMessage,
@@ -41,12 +42,13 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "List a customer's services",
       description: 'A page of the services the customer has, each with its `pivot` (version, when assigned). ' +
         'Same filters and sorts as the catalog. The `ETag` names the whole current set, for a sync\'s `If-Match`. ' +
-        'With `at`, the services the customer had at that time, rebuilt from its history.',
+        'With `at`, the services the customer had at that time, rebuilt from its history, services deleted from the ' +
+        'catalog since included (with `deleted_at` set).',
       params: CustomerParams,
       querystring: Type.Object({ ...ListQuerystring(catalogFilters, catalogSorts).properties, ...PointInTimeQuery.properties }),
       response: {
         200: {
-          ...Paginated(AssignedService, "A page of the customer's services.", { path: 'customers/42/services', item: exampleAssignedService }),
+          ...Paginated(ListedAssignedService, "A page of the customer's services.", { path: 'customers/42/services', item: exampleAssignedService }),
           headers: setTagHeader()
         },
         ...errorResponses(400, 401, 404, 422)

@@ -25,6 +25,18 @@ export const AssignedService = Type.Object({
   examples: [exampleAssignedService]
 })
 
+/** An entry of the customer's list: with `at`, it also says whether the service has left the catalog since. */
+export const ListedAssignedService = Type.Object({
+  ...AssignedService.properties,
+  deleted_at: Type.Optional(Type.Union([Timestamp, Type.Null()], {
+    description: 'Only in answers to `at`: when the service was deleted from the catalog since (its fields are as they ' +
+      'were then), or null while it is still in the catalog.'
+  }))
+}, {
+  description: 'The service, with the pivot row that assigns it to the customer.',
+  examples: [exampleAssignedService, { ...exampleAssignedService, deleted_at: '2026-12-01T09:00:00.000000Z' }]
+})
+
 export const PivotAttributes = Type.Union([
   Type.Object({
     version: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()]))

@@ -6,6 +6,7 @@ import { createMigrator, DatabaseTooNewError, migrateToLatest, migrationNames, s
 import { databaseUrlFor, testDialects } from '../helpers/app.js'
 import { parseDatabaseUrl } from '../../src/config.js'
 import { listServicesOfCustomer, listServicesOfCustomerAt } from '../../src/db/queries/assignments.js'
+import { deleteCustomerService } from '../../src/db/queries/customer-services.js'
 
 t.test('both dialects have the same migration stems', async (t) => {
   const stems = async (dialect: 'sqlite' | 'postgres') => (await migrationNames(dialect)).map((name) => name.replace(/\.sql$/, ''))
@@ -57,7 +58,8 @@ for (const dialect of testDialects()) {
     t.same(second.results, [])
     const tables = await db.introspection.getTables()
     t.same(tables.map((table) => table.name).filter((table) => !table.startsWith('kysely_')).sort(),
-      ['api_tokens', 'assignment_history', 'change_events', 'customer_customer_service', 'customer_services', 'customers', 'idempotency_keys', 'row_counts', 'users'])
+      ['api_tokens', 'assignment_history', 'change_events', 'customer_customer_service', 'customer_services', 'customers', 'deleted_customer_services',
+        'idempotency_keys', 'row_counts', 'users'])
   })
 
   t.test(`${dialect}: assignments made before history began get an attach at their own time, with their version`, async (t) => {
@@ -89,5 +91,36 @@ for (const dialect of testDialects()) {
     t.same(await at('2026-01-01T00:00:00Z'), [[1, '2.0'], [2, null]])
     const current = await listServicesOfCustomer(db, name, 1, query)
     t.equal(current.etag, `"v${Number(rows[1]?.id)}"`)
+  })
+
+  t.test(`${dialect}: the catalog is kept as it is by the migration that keeps deleted entries`, async (t) => {
+    const { db, dialect: name } = createDatabase(parseDatabaseUrl(await databaseUrlFor(t, dialect)))
+    t.teardown(() => db.destroy())
+    const names = await migrationNames(dialect)
+    const before = names[names.indexOf('0007.do.deleted-customer-services.sql') - 1] as string
+    t.equal((await createMigrator(db, name).migrateTo(before.replace(/\.sql$/, ''))).error, undefined)
+    const then = '2025-03-01T10:00:00.000Z'
+    const later = '2025-06-01T10:00:00.000Z'
+    await db.insertInto('customers').values({ name: 'c', name_folded: 'c', customer_account: 'CL000001', created_at: then, updated_at: then }).execute()
+    await db.insertInto('customer_services').values(['a', 'b'].map((key) => ({
+      key, name: `Service ${key}`, name_folded: `service ${key}`, description: key === 'a' ? 'first' : null, can_be_enabled: 1, customers_count: 0, created_at: then, updated_at: then
+    }))).execute()
+    await db.updateTable('row_counts').set({ row_count: 2 }).where('table_name', '=', 'customer_services').execute()
+    await db.insertInto('assignment_history').values([
+      { customer_id: 1, customer_service_id: 1, service_key: 'a', action: 'attached', version_before: null, version_after: '2.0', created_at: then },
+      { customer_id: 1, customer_service_id: 1, service_key: 'a', action: 'detached', version_before: '2.0', version_after: null, created_at: later }
+    ]).execute()
+    const catalog = async () => (await db.selectFrom('customer_services').selectAll().orderBy('id').execute())
+      .map((row) => ({ ...row, can_be_enabled: Boolean(row.can_be_enabled), created_at: new Date(row.created_at).toISOString() }))
+    const catalogBefore = await catalog()
+    await migrateToLatest(db, name)
+    t.same(await catalog(), catalogBefore)
+
+    const deletion = new Date('2025-07-01T10:00:00.000Z')
+    t.same(await deleteCustomerService(db, name, 1, { userId: null, tokenId: null, reason: null, at: deletion }), { status: 'deleted' })
+    const query = { filters: [], sorts: [{ field: 'id' as const, direction: 'asc' as const }], page: 1, perPage: 10 }
+    const { rows } = await listServicesOfCustomerAt(db, name, 1, query, new Date('2025-04-01T00:00:00Z'))
+    t.match(rows, [{ id: 1, key: 'a', name: 'Service a', description: 'first', can_be_enabled: true, pivot: { version: '2.0' }, deleted_at: '2025-07-01T10:00:00.000000Z' }])
+    t.equal(rows.length, 1)
   })
 }

@@ -37,12 +37,14 @@ for (const dialect of testDialects()) {
       await api({ method: 'POST', url, payload: { services: { [b]: { version: '9' }, [d]: {}, [a]: {} } } })
       await observe()
       t.same(observed.map((entry) => entry.set.length), [0, 2, 2, 0, 3])
+      // An `at` answer also says of each service whether it has left the catalog since: none has.
+      const inCatalog = (set: Listed[] = []) => set.map((row) => ({ ...row, deleted_at: null }))
       for (const { at, set } of observed) {
-        t.same(await list(api, url, `&at=${at}`), set, `at ${at}`)
+        t.same(await list(api, url, `&at=${at}`), inCatalog(set), `at ${at}`)
         const offset = at.replace('Z', '+02:00').replace(/T(\d\d)/, (_, hour) => `T${String(Number(hour) + 2).padStart(2, '0')}`)
-        if (!/T2[4-9]/.test(offset)) t.same(await list(api, url, `&at=${encodeURIComponent(offset)}`), set, `at ${offset}`)
+        if (!/T2[4-9]/.test(offset)) t.same(await list(api, url, `&at=${encodeURIComponent(offset)}`), inCatalog(set), `at ${offset}`)
       }
-      t.same(await list(api, url, '&at=2999-01-01T00:00:00Z'), observed[4]?.set, 'a future time is the current set')
+      t.same(await list(api, url, '&at=2999-01-01T00:00:00Z'), inCatalog(observed[4]?.set), 'a future time is the current set')
       t.same(await list(api, url, '&at=1999-01-01T00:00:00Z'), [], 'before any history, nothing')
     })
 
@@ -62,6 +64,46 @@ for (const dialect of testDialects()) {
       t.match(page.prev_page_url, new RegExp(`\\?at=${at.replace(/[.:]/g, (x) => x === '.' ? '\\.' : '%3A')}&per_page=3&page=1$`))
       const historic = await api({ method: 'GET', url: `${url}?at=${at}` })
       t.equal(historic.headers.etag, undefined, 'a past set carries no entity tag')
+    })
+
+    t.test('a service deleted from the catalog since stays in the `at` answers before its deletion, marked deleted_at', async (t) => {
+      const { api } = await setup(t, dialect)
+      const { ids: [a, b], customer, url } = await seed(api)
+      const now = async () => { await pause(); const at = new Date().toISOString(); await pause(); return at }
+      await api({ method: 'POST', url, payload: { services: { [a]: { version: '2.0' }, [b]: {} } } })
+      const whileAssigned = await now()
+      await api({ method: 'PATCH', url: `/api/v1/customer-services/${a}`, payload: { name: 'Gold tier' } })
+      await api({ method: 'POST', url, payload: { services: [b] } })
+      const afterDetach = await now()
+      t.equal((await api({ method: 'DELETE', url: `/api/v1/customer-services/${a}` })).statusCode, 204)
+      const afterDeletion = await now()
+
+      const then = (await api({ method: 'GET', url: `${url}?at=${whileAssigned}` })).json().data
+      t.same(then.map((row: { id: number }) => row.id), [a, b])
+      t.match(then[0], { id: a, key: 'svc-1', name: 'Gold tier', pivot: { version: '2.0' }, deleted_at: /^\d{4}-.*\.\d{6}Z$/ }, 'as it was when deleted')
+      t.ok(then[0].deleted_at > afterDetach && then[0].deleted_at < afterDeletion, 'deleted_at is the time of the deletion')
+      t.equal(then[1].deleted_at, null, 'a service still in the catalog says so')
+      t.same((await list(api, url, `&at=${whileAssigned}&filter[name]=gold&sort=-name`)).map((row) => row.id), [a], 'filters apply to it')
+      t.same((await list(api, url, `&at=${afterDetach}`)).map((row) => row.id), [b], 'absent once detached')
+      const current = (await api({ method: 'GET', url })).json().data
+      t.same(current.map((row: { id: number }) => row.id), [b])
+      t.notOk('deleted_at' in current[0], 'the current set is answered as before')
+
+      t.equal((await api({ method: 'GET', url: `/api/v1/customer-services/${a}` })).statusCode, 404, 'gone from the catalog')
+      t.notOk((await api({ method: 'GET', url: '/api/v1/customer-services?per_page=100' })).json().data.some((row: { id: number }) => row.id === a))
+      t.same((await api({ method: 'POST', url, payload: { services: [b, a] } })).json().errors, { 'services.1': ['The selected services.1 is invalid.'] })
+      t.equal((await api({ method: 'PUT', url: `${url}/svc-1` })).statusCode, 404, 'refused for a new assignment')
+      t.equal((await api({ method: 'POST', url: `/api/v1/customer-services/${a}/customers`, payload: { attach: [customer.id] } })).statusCode, 404)
+
+      const recreated = await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'svc-1', name: 'Service 1 again' } })
+      t.equal(recreated.statusCode, 201, 'its key can be used again')
+      const a2 = recreated.json().id
+      t.not(a2, a)
+      await api({ method: 'POST', url, payload: { services: [a2, b] } })
+      const afterReuse = await now()
+      const byKey = async (at: string) => (await list(api, url, `&at=${at}&filter[key]=svc-1`)) as Array<Listed & { deleted_at: string | null }>
+      t.same((await byKey(whileAssigned)).map((row) => [row.id, row.deleted_at !== null]), [[a, true]])
+      t.same((await byKey(afterReuse)).map((row) => [row.id, row.deleted_at !== null]), [[a2, false]])
     })
 
     t.test('an `at` that is not a date and time with a zone is a 422', async (t) => {

@@ -142,21 +142,46 @@ function assignmentsAt (db: Kysely<DB>, customerId: number, at: Date) {
     ])
 }
 
-/** A page of the services the customer had at `at`, with the list's filters and sorts. */
+/**
+ * Every catalog entry that ever was, shaped like the catalog (so its filters and sorts apply
+ * unchanged): the live ones with a null `deleted_at`, then the deleted ones as they were.
+ */
+function catalogOfAnyTime (db: Kysely<DB>) {
+  const columns = ['id', 'key', 'name', 'name_folded', 'description', 'can_be_enabled', 'created_at', 'updated_at'] as const
+  return db.selectFrom('customer_services')
+    .select([...columns, sql<string | Date | null>`null`.as('deleted_at')])
+    .unionAll(db.selectFrom('deleted_customer_services').select([...columns, 'deleted_at']))
+}
+
+export interface HistoricAssignedService extends AssignedService {
+  /** When the service was deleted from the catalog since; null while it is in the catalog. */
+  deleted_at: string | null
+}
+
+/**
+ * A page of the services the customer had at `at`, with the list's filters and sorts;
+ * services deleted from the catalog since are included, as they were when deleted.
+ */
 export async function listServicesOfCustomerAt (
   db: Kysely<DB>,
   dialect: DialectName,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>,
   at: Date
-): Promise<Page<AssignedService>> {
+): Promise<Page<HistoricAssignedService>> {
   const assigned = db.selectFrom(assignmentsAt(db, customerId, at).as('customer_customer_service'))
-    .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
+    .innerJoin(catalogOfAnyTime(db).as('customer_services'), 'customer_services.id', 'customer_customer_service.customer_service_id')
   const matches = filterMatches(query.filters)
   const filtered = applyFilters(assigned, dialect, matches, catalogColumns, matches.map(({ patterns }) => boundPatterns(patterns)))
-  const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns]), query.sorts, catalogColumns)
+  const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns, 'customer_services.deleted_at']), query.sorts, catalogColumns)
   const page = await fetchPage((limit, offset) => rows.limit(limit).offset(offset).execute(), countRows(filtered), query.page, query.perPage)
-  return { rows: page.rows.map(toAssignedService), total: page.total }
+  return {
+    rows: page.rows.map((row) => ({
+      ...toAssignedService(row),
+      deleted_at: row.deleted_at === null ? null : toLaravelTimestamp(row.deleted_at)
+    })),
+    total: page.total
+  }
 }
 
 /** The feature check in one query: the customer, and the service with its pivot when the customer has it. */

@@ -1,10 +1,10 @@
-import { sql, type Kysely, type Selectable } from 'kysely'
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely'
 import type { ListQuery } from '../../domain/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
 import { isUniqueViolation } from '../errors.js'
-import type { CustomerServicesTable, DB } from '../tables.js'
+import type { CustomerServicesTable, DB, DeletedCustomerServicesTable } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { compiledList, type ListColumns, type Page } from './list.js'
@@ -187,21 +187,39 @@ function serviceEvent (type: string, row: ServiceRow, context: ChangeContext): C
   }
 }
 
+/** The archived form of a deleted entry: as it was, timestamps and flag as they are written. */
+function toDeletedRow (row: ServiceRow & { name_folded: string }, deletedAt: Date): Insertable<DeletedCustomerServicesTable> {
+  const stored = (value: string | Date) => toStoredTimestamp(new Date(value))
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    name_folded: row.name_folded,
+    description: row.description,
+    can_be_enabled: row.can_be_enabled === true || row.can_be_enabled === 1 ? 1 : 0,
+    created_at: stored(row.created_at),
+    updated_at: stored(row.updated_at),
+    deleted_at: toStoredTimestamp(deletedAt)
+  }
+}
+
 export type DeleteOutcome = { status: 'deleted' } | { status: 'missing' } | { status: 'assigned', customersCount: number }
 
 /**
- * Deletes a service no customer has. The count check and the delete are one
- * statement, so a sync that assigns the service meanwhile either lands first
- * (and the delete is refused) or waits for it.
+ * Deletes a service no customer has, keeping it as it was in `deleted_customer_services`
+ * for point-in-time answers. The count check and the delete are one statement, so a sync
+ * that assigns the service meanwhile either lands first (and the delete is refused) or
+ * waits for it.
  */
 export async function deleteCustomerService (db: Kysely<DB>, dialect: DialectName, id: number, context: ChangeContext): Promise<DeleteOutcome> {
   return await inTransaction(db, async (trx) => {
     const deleted = await trx.deleteFrom('customer_services')
       .where('id', '=', id)
       .where('customers_count', '=', 0)
-      .returning(serviceColumns)
+      .returning([...serviceColumns, 'customer_services.name_folded'])
       .executeTakeFirst()
     if (deleted !== undefined) {
+      await trx.insertInto('deleted_customer_services').values(toDeletedRow(deleted, context.at)).execute()
       await adjustRowCount(trx, 'customer_services', -1)
       await appendEvents(trx, dialect, [serviceEvent('customer_service.deleted', deleted, context)], context.at)
       return { status: 'deleted' }
