@@ -1,56 +1,39 @@
 import type { PivotAttributes } from './assignment-diff.js'
-import type { ErrorBag } from './validation-messages.js'
-
-export type SyncServices =
-  | readonly number[]
-  | Readonly<Record<string, { version?: string | null } | readonly unknown[]>>
+import { readId, readIdList, type GivenId } from './ids.js'
 
 export interface SyncRequest {
   /** Each requested service with the pivot attributes given for it. */
   readonly desired: ReadonlyMap<number, PivotAttributes>
-  /** The input field each id came from (`services.2`), for error messages. */
-  readonly fieldOf: ReadonlyMap<number, string>
-  readonly errors: ErrorBag
+  /** Every id given, in the order given, named by its field (`services.2`, or `services.3` in the keyed form). */
+  readonly given: readonly GivenId[]
 }
-
-const integerKey = /^-?(0|[1-9][0-9]*)$/
 
 /**
  * Reads both body forms of the sync: a list of ids, or ids as keys of their pivot
- * attributes (Laravel's `sync([1 => [], 3 => ['version' => '1.1.0']])`).
- * A repeated id counts once.
+ * attributes (Laravel's `sync([1 => [], 3 => ['version' => '1.1.0']])`). Ids and keys are
+ * read alike (`readId`); one that is not an integer is in `given` but not in `desired`.
+ * A repeated id counts once. Anything else than a list or an object gives nothing.
  */
-export function readSyncRequest (services: SyncServices): SyncRequest {
+export function readSyncRequest (services: unknown): SyncRequest {
   const desired = new Map<number, PivotAttributes>()
-  const fieldOf = new Map<number, string>()
-  const errors: ErrorBag = {}
-
-  const add = (id: number, field: string, attributes: PivotAttributes) => {
-    if (!fieldOf.has(id)) fieldOf.set(id, field)
-    desired.set(id, attributes)
-  }
-
   if (Array.isArray(services)) {
-    services.forEach((id: number, index: number) => add(id, `services.${index}`, {}))
-  } else {
-    for (const [key, attributes] of Object.entries(services)) {
-      const field = `services.${key}`
-      if (!integerKey.test(key)) {
-        errors[field] = [`The ${field} field must be an integer.`]
-        continue
-      }
-      const given = Array.isArray(attributes) ? {} : attributes as { version?: string | null }
-      add(Number(key), field, given.version === undefined ? {} : { version: given.version })
-    }
+    const given = readIdList('services', services)
+    for (const { id } of given) if (id !== undefined) desired.set(id, {})
+    return { desired, given }
   }
-  return { desired, fieldOf, errors }
+  if (services === null || typeof services !== 'object') return { desired, given: [] }
+
+  const given: GivenId[] = []
+  for (const [key, attributes] of Object.entries(services)) {
+    const id = readId(key)
+    given.push({ field: `services.${key}`, id })
+    if (id !== undefined) desired.set(id, pivotAttributesOf(attributes))
+  }
+  return { desired, given }
 }
 
-export function unknownServiceErrors (ids: readonly number[], fieldOf: ReadonlyMap<number, string>): ErrorBag {
-  const errors: ErrorBag = {}
-  for (const id of ids) {
-    const field = fieldOf.get(id) ?? `services.${id}`
-    errors[field] = [`The selected ${field} is invalid.`]
-  }
-  return errors
+function pivotAttributesOf (attributes: unknown): PivotAttributes {
+  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) return {}
+  const { version } = attributes as PivotAttributes
+  return version === undefined ? {} : { version }
 }

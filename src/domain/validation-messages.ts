@@ -18,6 +18,15 @@ export function laravelErrorBag (errors: readonly ErrorObject[]): ErrorBag {
   return bag
 }
 
+/** One bag of several, keys in the order first met; a field in more than one keeps every message. */
+export function joinErrorBags (...bags: readonly ErrorBag[]): ErrorBag {
+  const joined: ErrorBag = {}
+  for (const bag of bags) {
+    for (const [field, messages] of Object.entries(bag)) joined[field] = [...(joined[field] ?? []), ...messages]
+  }
+  return joined
+}
+
 /** Laravel's summary: the first message, and how many more there are. */
 export function summarizeErrors (bag: ErrorBag): string {
   const messages = Object.values(bag).flat()

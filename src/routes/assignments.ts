@@ -3,9 +3,12 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { findAssignedService, listServicesOfCustomer, listServicesOfCustomerAt, syncServices } from '../db/queries/assignments.js'
 import { catalogFilters, catalogSorts, type CatalogFilter, type CatalogSort } from '../db/queries/customer-services.js'
+import { unknownIds } from '../db/queries/unknown-ids.js'
 import { parseDateTime } from '../domain/date-time.js'
 import type { ListQuery } from '../domain/list-query.js'
-import { readSyncRequest, unknownServiceErrors } from '../domain/sync-request.js'
+import { givenIdErrors, readIds } from '../domain/ids.js'
+import { readSyncRequest } from '../domain/sync-request.js'
+import { joinErrorBags } from '../domain/validation-messages.js'
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
 import {
   AssignedService,
@@ -22,6 +25,7 @@ import {
 } from '../schemas/assignment.js'
 import { bodyErrorStatuses, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
+import { bodySchemaErrors } from './body-errors.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
 
 declare module 'fastify' {
@@ -85,15 +89,21 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...errorResponses(401, 404, ...bodyErrorStatuses)
       }
     },
-    preValidation: app.bindCustomer
+    preValidation: app.bindCustomer,
+    attachValidation: true
   }, async (request, reply) => {
-    const { desired, fieldOf, errors } = readSyncRequest(request.body.services)
-    if (Object.keys(errors).length > 0) throw new ValidationFailedError(errors)
+    const schemaErrors = bodySchemaErrors(request)
+    // A list the schema refused as a whole (not a list, too long) is not read element by element.
+    const { desired, given } = readSyncRequest(schemaErrors.services === undefined ? request.body.services : undefined)
+    if (Object.keys(schemaErrors).length > 0 || given.some(({ id }) => id === undefined)) {
+      const unknown = await unknownIds(app.db, 'customer_services', readIds(given))
+      throw new ValidationFailedError(joinErrorBags(givenIdErrors(given, unknown), schemaErrors))
+    }
     const outcome = await syncServices(app.db, app.dialect, request.params.customer, desired, changeContextOf(request), {
       ifMatch: request.headers['if-match']
     })
     if (outcome.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)
-    if (outcome.status === 'unknown_services') throw new ValidationFailedError(unknownServiceErrors(outcome.serviceIds, fieldOf))
+    if (outcome.status === 'unknown_services') throw new ValidationFailedError(givenIdErrors(given, new Set(outcome.serviceIds)))
     if (outcome.status === 'precondition_failed') {
       return reply.code(412).header('etag', outcome.etag).send({ message: preconditionFailedMessage, services: outcome.services })
     }

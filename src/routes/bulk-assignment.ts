@@ -1,33 +1,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { bulkAssignService } from '../db/queries/bulk-assignment.js'
-import type { ErrorBag } from '../domain/validation-messages.js'
+import { unknownIds } from '../db/queries/unknown-ids.js'
+import { givenIdMessages, readIdList, readIds, type GivenId } from '../domain/ids.js'
+import { joinErrorBags, type ErrorBag } from '../domain/validation-messages.js'
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
 import { BulkAssignmentBody, BulkAssignmentResult, MAX_BULK_IDS } from '../schemas/bulk-assignment.js'
 import { bodyErrorStatuses, errorResponses } from '../schemas/common.js'
 import { CustomerServiceParams } from '../schemas/customer-service.js'
+import { bodySchemaErrors } from './body-errors.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
 
-/** Laravel's `exists` message for each place an unknown id was given, in the order given. */
-function unknownCustomerErrors (unknownIds: readonly number[], attach: readonly number[], detach: readonly number[]): ErrorBag {
-  const unknown = new Set(unknownIds)
-  const errors: ErrorBag = {}
-  for (const [list, ids] of [['attach', attach], ['detach', detach]] as const) {
-    ids.forEach((id, index) => {
-      if (unknown.has(id)) errors[`${list}.${index}`] = [`The selected ${list}.${index} is invalid.`]
-    })
-  }
-  return errors
+/** Both lists together are longer than the route takes: their elements are not read. */
+function sizeErrors (attach: readonly unknown[], detach: readonly unknown[]): ErrorBag {
+  if (attach.length + detach.length <= MAX_BULK_IDS) return {}
+  return { attach: [`The attach and detach fields must not have more than ${MAX_BULK_IDS} items together.`] }
 }
 
-function requestErrors (attach: readonly number[], detach: readonly number[]): ErrorBag {
+/**
+ * Laravel's bag for the two lists, element by element in the order given: not an integer, or
+ * (`exists`) no such customer; a detached id must not also be attached.
+ */
+function idErrors (attach: readonly GivenId[], detach: readonly GivenId[], unknownCustomers: ReadonlySet<number>): ErrorBag {
+  const attaching = new Set(readIds(attach))
   const errors: ErrorBag = {}
-  if (attach.length + detach.length > MAX_BULK_IDS) {
-    errors.attach = [`The attach and detach fields must not have more than ${MAX_BULK_IDS} items together.`]
+  for (const element of attach) {
+    const messages = givenIdMessages(element, unknownCustomers)
+    if (messages.length > 0) errors[element.field] = messages
   }
-  const attaching = new Set(attach)
-  detach.forEach((id, index) => {
-    if (attaching.has(id)) errors[`detach.${index}`] = [`The detach.${index} field must not also be in attach.`]
-  })
+  for (const element of detach) {
+    const messages = givenIdMessages(element, unknownCustomers)
+    if (element.id !== undefined && attaching.has(element.id)) messages.push(`The ${element.field} field must not also be in attach.`)
+    if (messages.length > 0) errors[element.field] = messages
+  }
   return errors
 }
 
@@ -46,15 +50,26 @@ const bulkAssignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: BulkAssignmentBody,
       response: { 200: BulkAssignmentResult, ...errorResponses(401, 404, ...bodyErrorStatuses) }
     },
-    preValidation: app.bindCustomerService
+    preValidation: app.bindCustomerService,
+    attachValidation: true
   }, async (request) => {
-    const attach = request.body.attach ?? []
-    const detach = request.body.detach ?? []
-    const errors = requestErrors(attach, detach)
-    if (Object.keys(errors).length > 0) throw new ValidationFailedError(errors)
-    const outcome = await bulkAssignService(app.db, app.dialect, request.params.id, attach, detach, changeContextOf(request))
+    const schemaErrors = bodySchemaErrors(request)
+    // A list the schema refused as a whole (not a list, too long) is not read element by element.
+    const listOf = (name: 'attach' | 'detach') => schemaErrors[name] === undefined ? request.body[name] ?? [] : []
+    const tooMany = sizeErrors(listOf('attach'), listOf('detach'))
+    const oversized = Object.keys(tooMany).length > 0
+    const attach = oversized ? [] : readIdList('attach', listOf('attach'))
+    const detach = oversized ? [] : readIdList('detach', listOf('detach'))
+    const errorsBeforeLookup = joinErrorBags(tooMany, idErrors(attach, detach, new Set()), schemaErrors)
+    if (Object.keys(errorsBeforeLookup).length > 0) {
+      const unknown = await unknownIds(app.db, 'customers', readIds([...attach, ...detach]))
+      throw new ValidationFailedError(joinErrorBags(tooMany, idErrors(attach, detach, unknown), schemaErrors))
+    }
+    const attachIds = readIds(attach)
+    const detachIds = readIds(detach)
+    const outcome = await bulkAssignService(app.db, app.dialect, request.params.id, attachIds, detachIds, changeContextOf(request))
     if (outcome.status === 'service_missing') throw new ModelNotFoundError('CustomerService', request.params.id)
-    if (outcome.status === 'unknown_customers') throw new ValidationFailedError(unknownCustomerErrors(outcome.customerIds, attach, detach))
+    if (outcome.status === 'unknown_customers') throw new ValidationFailedError(idErrors(attach, detach, new Set(outcome.customerIds)))
     return { message: 'Customers updated successfully.', attached: outcome.attached, detached: outcome.detached }
   })
 }

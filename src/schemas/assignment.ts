@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Id, Timestamp } from './common.js'
+import { IdInput, Id, Timestamp } from './common.js'
 import { CustomerService, exampleService, ServiceKey } from './customer-service.js'
 
 export const MAX_SYNC_ENTRIES = 1000
@@ -46,13 +46,13 @@ export const PivotAttributes = Type.Union([
 
 export const SyncBody = Type.Object({
   services: Type.Union([
-    Type.Array(Type.Integer(), {
+    Type.Array(IdInput, {
       maxItems: MAX_SYNC_ENTRIES,
       description: 'Ids of the services the customer must have.'
     }),
-    Type.Record(Type.String({ pattern: '^-?[0-9]+$' }), PivotAttributes, {
+    Type.Record(Type.String(), PivotAttributes, {
       maxProperties: MAX_SYNC_ENTRIES,
-      description: 'Service ids as keys, each with its pivot attributes.'
+      description: 'Service ids as keys, each with its pivot attributes; a key is read as an id in the list is.'
     })
   ])
 }, {

@@ -1,10 +1,10 @@
 import { Type } from 'typebox'
-import { Id } from './common.js'
+import { IdInput, Id } from './common.js'
 
 /** Ids in `attach` and `detach` together, at most. */
 export const MAX_BULK_IDS = 10_000
 
-const CustomerIds = (description: string) => Type.Array(Type.Integer(), { maxItems: MAX_BULK_IDS, description })
+const CustomerIds = (description: string) => Type.Array(IdInput, { maxItems: MAX_BULK_IDS, description })
 
 export const BulkAssignmentBody = Type.Object({
   attach: Type.Optional(CustomerIds('Ids of customers that must have the service; those that have it already are skipped.')),

@@ -3,6 +3,16 @@ import { MAX_ID } from '../domain/ids.js'
 
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID, examples: [42] })
 
+/**
+ * An id in a request body, as Laravel's `integer` rule takes it. Any JSON value passes the schema:
+ * the route reads each one and names those that are not ids, or name no row, in one 422.
+ */
+export const IdInput = Type.Unknown({
+  description: 'An id: a JSON integer, or a string Laravel\'s `integer` rule accepts (`"3"`, `"+3"`; not `"03"`, ' +
+    '`"3.0"`, `"0x3"`, `"3e0"`). Booleans are refused.',
+  examples: [3, '3']
+})
+
 export const Timestamp = Type.String({
   format: 'date-time',
   description: 'UTC, ISO-8601 with six fractional digits, as Laravel writes it.',

@@ -2,7 +2,7 @@ import t from 'tap'
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
 import { Type, type TSchema } from 'typebox'
-import { laravelErrorBag, summarizeErrors } from '../../src/domain/validation-messages.js'
+import { joinErrorBags, laravelErrorBag, summarizeErrors } from '../../src/domain/validation-messages.js'
 import { SyncBody } from '../../src/schemas/assignment.js'
 import { CreateCustomerServiceBody } from '../../src/schemas/customer-service.js'
 
@@ -42,12 +42,9 @@ t.test('services that is neither a list nor a keyed object must be an array', as
   t.same(bagOf(SyncBody, { services: true }), { services: ['The services field must be an array.'] })
 })
 
-t.test('a non-integer id in the list is named by its index', async (t) => {
-  t.same(bagOf(SyncBody, { services: [1, 'a'] }), { 'services.1': ['The services.1 field must be an integer.'] })
-  t.same(bagOf(SyncBody, { services: [1.5, 2, {}] }), {
-    'services.0': ['The services.0 field must be an integer.'],
-    'services.2': ['The services.2 field must be an integer.']
-  })
+t.test('the schema leaves each id to the route, which reads them as Laravel does (test/domain/sync-request.test.ts)', async (t) => {
+  t.same(errorsOf(SyncBody, { services: [1, 'a', 1.5, {}, true, null] }), [])
+  t.same(errorsOf(SyncBody, { services: { abc: {}, '+1': {} } }), [])
 })
 
 t.test('a non-string version in the keyed form is named by its path', async (t) => {
@@ -167,4 +164,13 @@ t.test('the summary counts every other message, across and within fields', async
 
 t.test('an empty error bag still gives a message', async (t) => {
   t.equal(summarizeErrors({}), 'The given data was invalid.')
+})
+
+t.test('joined bags keep the order fields were first met, and every message of a field in both', async (t) => {
+  const joined = joinErrorBags(
+    { 'services.1': ['The selected services.1 is invalid.'], 'services.5': ['The selected services.5 is invalid.'] },
+    { 'services.5': ['The services.5 field must be an array.'], 'services.0.version': ['The services.0.version field must be a string.'] }
+  )
+  t.same(Object.keys(joined), ['services.1', 'services.5', 'services.0.version'])
+  t.same(joined['services.5'], ['The selected services.5 is invalid.', 'The services.5 field must be an array.'])
 })
