@@ -2,12 +2,12 @@
 # Every stage starts from the same Node LTS image, so the native module (better-sqlite3) that the
 # deps stage compiles matches the runtime's Node and C library exactly.
 
-# Compiles the TypeScript; no native module is needed for that, so install scripts are skipped.
+# Bundles the TypeScript with esbuild; no native module is needed for that, so install scripts are skipped.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build
 

@@ -5,7 +5,10 @@ import pg from 'pg'
 import type { DialectName } from '../src/db/database.js'
 import type { DB } from '../src/db/tables.js'
 import { datasetSpecs, generateDataset, mostAssignedService, servicesOfCustomer, type Dataset, type DatasetName } from './datasets.js'
-import { loadAssignments, loadCustomers, loadCustomerServices, loadTokens } from './dist.js'
+import * as assignments from '../src/db/queries/assignments.js'
+import * as services from '../src/db/queries/customer-services.js'
+import * as customers from '../src/db/queries/customers.js'
+import * as tokens from '../src/db/queries/tokens.js'
 import { seedPostgres, seedSqlite } from './seed.js'
 
 export interface PlanEntry {
@@ -21,11 +24,10 @@ const byName = [{ field: 'name', direction: 'asc' }, { field: 'id', direction: '
 const byId = [{ field: 'id', direction: 'asc' }] as const
 
 /**
- * Runs the service's own query functions (from dist/) once each against the data set,
+ * Runs the service's own query functions once each against the data set,
  * capturing the SQL they send, so the plans are those of the real statements.
  */
 async function captureQueries (db: Kysely<DB>, dialect: DialectName, log: Captured[], dataset: Dataset) {
-  const [services, assignments, customers, tokens] = await Promise.all([loadCustomerServices(), loadAssignments(), loadCustomers(), loadTokens()])
   const customerId = Math.ceil(dataset.customerCount / 2)
   const key = (dataset.services[(servicesOfCustomer(dataset, customerId)[0] as number) - 1] as { key: string }).key
   const popular = mostAssignedService(dataset)

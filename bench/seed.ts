@@ -4,9 +4,12 @@ import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import type { Database } from '../src/db/database.js'
+import { createDatabase, type Database } from '../src/db/database.js'
+import { createMigrator, migrateToLatest, migrationNames } from '../src/db/migrator.js'
+import { createUser } from '../src/db/queries/users.js'
+import { projectRoot } from '../src/project-root.js'
+import { hashPassword } from '../src/security/passwords.js'
 import { customerName, servicesOfCustomer, timestampAt, type Dataset } from './datasets.js'
-import { loadDatabase, loadMigrator, loadPasswords, loadUsers, projectRoot } from './dist.js'
 
 export const benchUser = { name: 'Bench', email: 'bench@example.com', password: 'bench-password-42' } as const
 
@@ -77,7 +80,6 @@ const countMismatchSql = `SELECT count(*) AS mismatches FROM customer_services s
 type DatabaseConfig = { dialect: 'sqlite', filename: string } | { dialect: 'postgres', connectionString: string }
 
 async function withDatabase (config: DatabaseConfig, work: (database: Database) => Promise<void>) {
-  const { createDatabase } = await loadDatabase()
   const database = createDatabase(config)
   try {
     await work(database)
@@ -92,7 +94,6 @@ async function withDatabase (config: DatabaseConfig, work: (database: Database) 
  * to a production database, so whatever state they derive from the rows is right.
  */
 async function migrateToInitial (config: DatabaseConfig) {
-  const { createMigrator, migrationNames } = await loadMigrator()
   await withDatabase(config, async ({ db, dialect }) => {
     const [first] = await migrationNames(dialect)
     if (first === undefined) throw new Error(`no ${dialect} migrations`)
@@ -103,7 +104,6 @@ async function migrateToInitial (config: DatabaseConfig) {
 
 /** The remaining migrations, and the API user, by the project's own query. */
 async function migrateToLatestWithUser (config: DatabaseConfig) {
-  const [{ migrateToLatest }, { createUser }, { hashPassword }] = await Promise.all([loadMigrator(), loadUsers(), loadPasswords()])
   await withDatabase(config, async ({ db, dialect }) => {
     await migrateToLatest(db, dialect)
     await createUser(db, { name: benchUser.name, email: benchUser.email, passwordHash: await hashPassword(benchUser.password) })

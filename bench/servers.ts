@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { projectRoot } from './dist.js'
+import { projectRoot } from '../src/project-root.js'
 
 export interface Server {
   readonly name: string

@@ -39,6 +39,8 @@ export interface BuildOptions {
   readonly logStream?: DestinationStream
   /** The time it is for stored idempotent answers (their lease and expiry); tests move it. */
   readonly clock?: () => Date
+  /** Applies the database's pending migrations while the app is built (see `openDatabase`). */
+  readonly migrate?: boolean
 }
 
 /** One Fastify instance, with the same options in tests and in production. */
@@ -62,7 +64,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.setValidatorCompiler(createValidatorCompiler())
 
   await app.register(requestIdPlugin)
-  await app.register(databasePlugin, { database: config.database, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs, timeoutMs: config.databaseTimeoutMs })
+  await app.register(databasePlugin, { config, migrate: options.migrate ?? false })
   await app.register(errorsPlugin)
   await app.register(metricsPlugin, { token: config.metricsToken })
   await app.register(securityHeadersPlugin, { corsOrigins: config.corsOrigins })

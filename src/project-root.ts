@@ -1,6 +1,18 @@
+import { existsSync } from 'node:fs'
+
 /**
- * The project's folder, where package.json and migrations/ are. This module sits one
- * level below it in src/ and in dist/, like the bundled dist/server.js, whose modules all
- * share its location: every file the service reads is found from here.
+ * The project's folder, where package.json and migrations/ are: the nearest folder above
+ * this module that holds a package.json. Found by walking up, because the same code runs
+ * from src/ (through tsx) and from any file of the bundle in dist/, at different depths.
  */
-export const projectRoot = new URL('../', import.meta.url)
+function nearestPackageFolder (moduleUrl: string): URL {
+  let folder = new URL('./', moduleUrl)
+  while (!existsSync(new URL('package.json', folder))) {
+    const parent = new URL('../', folder)
+    if (parent.href === folder.href) throw new Error(`No package.json above ${moduleUrl}`)
+    folder = parent
+  }
+  return folder
+}
+
+export const projectRoot = nearestPackageFolder(import.meta.url)

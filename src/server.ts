@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { migrateToLatest } from './db/migrator.js'
+import { MigrationFailedError } from './db/open-database.js'
 
 function fail (message: string): never {
   process.stderr.write(`customer-services: ${message}\n`)
@@ -16,14 +16,8 @@ try {
   throw error
 }
 
-const app = await buildApp(config).catch((error: Error) => fail(`cannot open the database: ${error.message}`))
-
-try {
-  await migrateToLatest(app.db, app.dialect)
-} catch (error) {
-  await app.close().catch(() => {})
-  fail(`cannot migrate the database: ${(error as Error).message}`)
-}
+const app = await buildApp(config, { migrate: true }).catch((error: Error) =>
+  fail(`${error instanceof MigrationFailedError ? 'cannot migrate' : 'cannot open'} the database: ${error.message}`))
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'shutting down after an error')

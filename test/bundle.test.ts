@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -14,12 +14,12 @@ t.test('the bundled server, as `npm run build` makes it, migrates, serves the AP
   // A folder shaped like the project: the bundle finds package.json and migrations/ one level up.
   const folder = mkdtempSync(join(tmpdir(), 'bundle-'))
   t.teardown(() => rmSync(folder, { recursive: true, force: true }))
-  mkdirSync(join(folder, 'dist'))
   for (const name of ['package.json', 'migrations', 'node_modules']) symlinkSync(join(root, name), join(folder, name))
-  const outfile = join(folder, 'dist', 'server.js')
-  const bundle = scripts.bundle?.replace('--outfile=dist/server.js', `--outfile=${outfile}`)
-  t.ok(bundle?.includes(outfile), 'npm run bundle writes dist/server.js')
-  await promisify(execFile)('sh', ['-c', `PATH=node_modules/.bin:$PATH ${bundle as string}`], { cwd: root })
+  const outdir = join(folder, 'dist')
+  const outfile = join(outdir, 'server.js')
+  const build = scripts.build?.replace('--outdir=dist', `--outdir=${outdir}`)
+  t.ok(build?.includes(outdir), 'npm run build writes dist/')
+  await promisify(execFile)('sh', ['-c', `PATH=node_modules/.bin:$PATH ${build as string}`], { cwd: root })
 
   const port = await freePort()
   const child = spawn(process.execPath, [outfile], {

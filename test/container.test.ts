@@ -136,10 +136,10 @@ t.test('the runtime stage, rebuilt as processes with production dependencies onl
   const app = await mkdtemp(join(tmpdir(), 'customer-services-image-'))
   t.teardown(() => rm(app, { recursive: true, force: true }))
   // The build stage's `npm run build`, into a fresh folder.
-  const tsc = join(root, 'node_modules/typescript/bin/tsc')
-  const build = await run([process.execPath, tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist'),
-    '--tsBuildInfoFile', join(app, 'dist/.tsbuildinfo')], { cwd: root, env: containerEnv })
-  t.equal(build.code, 0, 'the TypeScript compiles', { output: build.output })
+  const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const buildCommand = scripts.build?.replace('--outdir=dist', `--outdir=${join(app, 'dist')}`) as string
+  const build = await run(['sh', '-c', buildCommand], { cwd: root, env: { ...containerEnv, PATH: [join(root, 'node_modules/.bin'), containerEnv.PATH].join(delimiter) } })
+  t.equal(build.code, 0, 'the TypeScript builds', { output: build.output })
   // The deps stage: its own copies and its `npm ci`, the cache preferred to the registry.
   const dependencyCopies = (dependencyStage as Stage).instructions.filter((instruction) => instruction.getKeyword() === 'COPY')
     .flatMap((instruction) => instruction.getArguments().map((argument) => argument.getValue()).slice(0, -1))

@@ -5,9 +5,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { parseDatabaseUrl } from '../src/config.js'
-import { createDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrator.js'
+import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/open-database.js'
 import { createUser } from '../src/db/queries/users.js'
 import { hashPassword } from '../src/security/passwords.js'
 import { databaseUrlFor, testDialects } from './helpers/app.js'
@@ -73,8 +72,7 @@ async function keysUnder (url: string, prefix: string, { remove = false } = {}):
 for (const dialect of testDialects()) {
   t.test(`${dialect}: two replicas`, async (t) => {
     const databaseUrl = dialect === 'sqlite' ? join(t.testdir(), 'replicas.sqlite') : await databaseUrlFor(t, dialect)
-    const database = createDatabase(parseDatabaseUrl(databaseUrl))
-    await migrateToLatest(database.db, database.dialect)
+    const database = await openDatabase(loadConfig({ DATABASE_URL: databaseUrl }), { migrate: true })
     const passwordHash = await hashPassword(password)
     for (const email of ['ops@example.com', 'limited@example.com']) await createUser(database.db, { name: 'Ops', email, passwordHash })
     await database.db.destroy()

@@ -1,6 +1,6 @@
 import { runCommand } from './run.js'
 
-await runCommand(async ({ dialect }, applied) =>
+await runCommand(async ({ dialect, applied }) =>
   applied.length === 0
     ? `${dialect}: the database is up to date`
     : `${dialect}: applied ${applied.join(', ')}`)

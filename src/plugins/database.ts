@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
-import type { DatabaseConfig } from '../config.js'
-import { createDatabase, type ConnectionUse, type DialectName } from '../db/database.js'
+import type { Config } from '../config.js'
+import type { ConnectionUse, DialectName } from '../db/database.js'
+import { openDatabase } from '../db/open-database.js'
 import type { DB } from '../db/tables.js'
 
 declare module 'fastify' {
@@ -13,10 +14,9 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ database: DatabaseConfig, sqliteBusyTimeoutMs: number, timeoutMs: number }>(async (app, options) => {
-  const { db, dialect, changeMark, connectionUse } = createDatabase(options.database, {
-    sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs,
-    postgresTimeoutMs: options.timeoutMs,
+export default fp<{ config: Config, migrate: boolean }>(async (app, options) => {
+  const { db, dialect, changeMark, connectionUse } = await openDatabase(options.config, {
+    migrate: options.migrate,
     onConnectionLost: (error) => app.log.warn({ err: error }, 'database connection lost')
   })
   app.decorate('db', db)

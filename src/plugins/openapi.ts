@@ -1,8 +1,13 @@
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import { defaultOf } from '../config.js'
+import { LOGIN_IP_FACTOR } from './rate-limit.js'
 import { errorResponses, rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
 import { idempotencyHeaders } from '../schemas/idempotency.js'
+
+/** A setting's default as the description quotes it: 2,000. */
+const readable = (name: Parameters<typeof defaultOf>[0]) => Number(defaultOf(name)).toLocaleString('en-US')
 
 export const apiDescription = `Catalog of optional customer services (support contracts, platform access, feature tiers),
 each with a machine \`key\` that other systems use as a feature flag, and their assignment to customers.
@@ -20,9 +25,9 @@ URLs keep the other query parameters.
 An unknown route is a 404 and a known path with another method a 405 with an \`Allow\` header. Precedence:
 unknown route or method, then 401, then 429, then a missing record (404), then validation (422).
 
-**Rate limits**, as Laravel's throttle: each token may make 2,000 requests a minute by default (to
-\`/api/v1\` and \`/api/logout\`), and \`POST /api/login\` takes 10 attempts a minute per email and IP
-address, 50 per address. Counted answers carry \`X-RateLimit-Limit\` and \`X-RateLimit-Remaining\`; past
+**Rate limits**, as Laravel's throttle: each token may make ${readable('RATE_LIMIT_PER_MINUTE')} requests a minute by default (to
+\`/api/v1\` and \`/api/logout\`), and \`POST /api/login\` takes ${readable('LOGIN_RATE_LIMIT_PER_MINUTE')} attempts a minute per email and IP
+address, ${(Number(defaultOf('LOGIN_RATE_LIMIT_PER_MINUTE')) * LOGIN_IP_FACTOR).toLocaleString('en-US')} per address. Counted answers carry \`X-RateLimit-Limit\` and \`X-RateLimit-Remaining\`; past
 the limit a 429 \`{"message": "Too Many Attempts."}\` adds \`Retry-After\` (seconds) and
 \`X-RateLimit-Reset\` (Unix time).
 
@@ -38,7 +43,7 @@ retry runs again.
 carry it.
 
 **Limits.** A body over 1 MiB is a 413, a URL over 8 KiB a 414, request headers over 16 KiB a 431,
-and a request not fully sent within the server's timeout (30 seconds by default) a 408; each answers
+and a request not fully sent within the server's timeout (${readable('REQUEST_TIMEOUT')} seconds by default) a 408; each answers
 \`{"message": ...}\` and the last two close the connection.
 
 **Unavailable.** While the database cannot be reached, or a request arrives as the server shuts

@@ -25,7 +25,7 @@ export interface RateLimitOptions {
 
 const WINDOW_MS = 60_000
 /** One IP address may try this many times more logins than one email from it: offices share addresses. */
-const LOGIN_IP_FACTOR = 5
+export const LOGIN_IP_FACTOR = 5
 /** How long the start waits to connect to Redis, and a request for its count, before going on without a limit. */
 const REDIS_TIMEOUT_MS = 2000
 

@@ -3,7 +3,6 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import pg from 'pg'
 import { buildApp, type BuildOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { migrateToLatest } from '../../src/db/migrator.js'
 import { createUser } from '../../src/db/queries/users.js'
 import { hashPassword } from '../../src/security/passwords.js'
 import { checkAnswersAgainstSpec } from './openapi-check.js'
@@ -49,9 +48,8 @@ export async function databaseUrlFor (t: Teardown, dialect: TestDialect): Promis
  */
 export async function buildTestApp (t: Teardown, dialect: TestDialect, env: NodeJS.ProcessEnv = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: await databaseUrlFor(t, dialect), ...env })
-  const app = await buildApp(config, options)
+  const app = await buildApp(config, { migrate: true, ...options })
   t.teardown(() => app.close())
-  await migrateToLatest(app.db, app.dialect)
   await app.ready()
   checkAnswersAgainstSpec(app)
   return app

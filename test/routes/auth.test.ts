@@ -2,7 +2,6 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { migrateToLatest } from '../../src/db/migrator.js'
 import { createUser } from '../../src/db/queries/users.js'
 import { hashPassword } from '../../src/security/passwords.js'
 import { hashToken } from '../../src/security/tokens.js'
@@ -102,9 +101,8 @@ for (const dialect of testDialects()) {
 
 t.test('no password or token reaches the logs, whichever way the credentials come', async (t) => {
   const lines: string[] = []
-  const app = await buildApp(loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'trace' }), { logStream: { write: (line: string) => { lines.push(line) } } })
+  const app = await buildApp(loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'trace' }), { logStream: { write: (line: string) => { lines.push(line) } }, migrate: true })
   t.teardown(() => app.close())
-  await migrateToLatest(app.db, app.dialect)
   const secret = 'Sup3r-secret-passw0rd'
   await createUser(app.db, { name: 'Ops', email: 'ops@example.com', passwordHash: await hashPassword(secret) })
   const viaQuery = await app.inject({ method: 'POST', url: `/api/login?email=ops%40example.com&password=${secret}` })
