@@ -77,10 +77,10 @@ const hooksOf = <Hook>(hooks: Hook | Hook[] | undefined): Hook[] => hooks === un
 /**
  * `Idempotency-Key` on writes: the first final answer (2xx or 4xx) to a request with a key
  * is stored in the database for 24 hours, per token, and replayed to a retry with the same
- * key, method, path, query and body (compared as parsed, not byte for byte), so that every process serving the database replays it. The
- * key is claimed before the route does anything (after authentication and the rate limit,
- * before route-model binding and validation), so that of concurrent requests with one key
- * only one runs; the others get a 409. A server error gives the claim up, and a claim
+ * key, method, path, query and body (compared as parsed, not byte for byte), so that every
+ * process serving the database replays it. The key is claimed before the route does anything
+ * (after authentication and the rate limit, before route-model binding and validation), so
+ * that of concurrent requests with one key only one runs; the others get a 409. A server error gives the claim up, and a claim
  * whose process died lapses after IDEMPOTENCY_LEASE_MS.
  *
  * Every transaction the route begins marks the claim applied, in that transaction; the answer
