@@ -34,6 +34,32 @@ export function headersToReplay (headers: Readonly<Record<string, unknown>>): Re
   return kept
 }
 
+/**
+ * A value as JSON with every object's keys sorted, recursively: two bodies that parse to the
+ * same parameters, whatever their whitespace or key order, give the same text. Array order
+ * is kept: it is part of the request.
+ */
+export function canonicalJson (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * What identifies a request, as SHA-256 digests in hex: `canonical`, of its method, path, parsed
+ * query and parsed body, is what a new record holds; `asSent`, of its method, URL and body byte
+ * for byte, is what records written before requests were compared by their parameters hold, and
+ * a retry must still match them (they are all gone 24 hours after the upgrade). The two are
+ * digests of texts that never coincide, so neither can match a record of the other kind.
+ */
+export interface RequestFingerprint {
+  readonly canonical: string
+  readonly asSent: string
+}
+
 export interface IdempotencyRecord {
   readonly fingerprint: string
   /** Null while the request that claimed the key is being answered. */
@@ -47,7 +73,7 @@ export interface IdempotencyRecord {
 /**
  * What a request finds when its key is already recorded:
  * - `expired`: the record is past its 24 hours and counts as absent;
- * - `mismatch`: the key was used for another request (method, URL or body);
+ * - `mismatch`: the key was used for another request (method, path, query or body);
  * - `replay`: the stored answer is the answer;
  * - `abandoned`: a claim past its lease, whose request will never be answered and wrote nothing;
  * - `answer_lost`: a claim past its lease whose request's writes committed, but whose answer
@@ -56,9 +82,9 @@ export interface IdempotencyRecord {
  */
 export type RecordState = 'expired' | 'mismatch' | 'replay' | 'abandoned' | 'answer_lost' | 'in_progress'
 
-export function judgeRecord (record: IdempotencyRecord, fingerprint: string, now: Date, leaseMs = IDEMPOTENCY_LEASE_MS): RecordState {
+export function judgeRecord (record: IdempotencyRecord, fingerprint: RequestFingerprint, now: Date, leaseMs = IDEMPOTENCY_LEASE_MS): RecordState {
   if (record.expiresAt.getTime() <= now.getTime()) return 'expired'
-  if (record.fingerprint !== fingerprint) return 'mismatch'
+  if (record.fingerprint !== fingerprint.canonical && record.fingerprint !== fingerprint.asSent) return 'mismatch'
   if (record.status !== null) return 'replay'
   if (now.getTime() - record.createdAt.getTime() < leaseMs) return 'in_progress'
   return record.applied ? 'answer_lost' : 'abandoned'

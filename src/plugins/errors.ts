@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import FindMyWay, { type HTTPMethod } from 'find-my-way'
+import FindMyWay from 'find-my-way'
 import type { FastifyError } from 'fastify'
 import type { ErrorObject } from 'ajv'
 import { isUnavailable } from '../db/errors.js'
@@ -27,17 +27,41 @@ function routePath (url: string): string {
  * reached, and "Server Error" for the rest.
  */
 export default fp(async (app) => {
-  // A second router that knows every route's path, to tell "no such route" from "wrong method".
-  const routes = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true })
+  /**
+   * A second router, of paths whatever their method, to tell "no such route" from "wrong method".
+   * A path belongs to the most specific pattern that matches it, and allows that pattern's
+   * methods only: `/customers/1/services/history` is the history, whose methods are GET and
+   * HEAD, even though PUT and DELETE of `/customers/{customer}/services/{key}` would match it.
+   */
+  const paths = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true })
+  const methodsByShape = new Map<string, Set<string>>()
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat().map((name) => name.toUpperCase() as HTTPMethod)) {
-      if (!routes.hasRoute(method, route.url)) routes.on(method, route.url, () => {})
+    // Parameter names differ between routes of one shape (`:id`, `:customer`); only the shape counts.
+    const shape = route.url.replace(/:[^/]+/g, ':param')
+    let shapeMethods = methodsByShape.get(shape)
+    if (shapeMethods === undefined) {
+      shapeMethods = new Set()
+      methodsByShape.set(shape, shapeMethods)
+      paths.on('GET', shape, () => {}, shapeMethods)
     }
+    for (const method of [route.method].flat()) shapeMethods.add(method.toUpperCase())
+  })
+  const methodsAt = (url: string) => paths.find('GET', url.split('?')[0] ?? '/')?.store as ReadonlySet<string> | undefined
+
+  // Fastify's router matches by method first: a request for a method the path's own pattern lacks
+  // may have matched a less specific one (PUT `/customers/1/services/history`, the `{key}` route).
+  // OPTIONS is answered alike on every path (a CORS preflight, or the 204 with `Allow`).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404 || request.method === 'OPTIONS') return
+    const allowed = methodsAt(request.url)
+    if (allowed === undefined || allowed.has(request.method)) return
+    reply.callNotFound()
+    return reply
   })
 
   app.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '/'
-    const allowed = methods.filter((method) => routes.find(method, path) !== null)
+    const allowedAtPath = methodsAt(request.url) ?? new Set()
+    const allowed = methods.filter((method) => allowedAtPath.has(method))
     const route = routePath(request.url)
     if (allowed.length === 0) {
       return reply.code(404).send({ message: `The route ${route} could not be found.` })

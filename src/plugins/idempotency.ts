@@ -10,7 +10,7 @@ import {
   storeIdempotentAnswer,
   type IdempotencyKeyId
 } from '../db/queries/idempotency.js'
-import { headersToReplay, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, isStorableStatus } from '../domain/idempotency.js'
+import { canonicalJson, headersToReplay, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, isStorableStatus } from '../domain/idempotency.js'
 import { withTransactionPrelude } from '../db/transaction.js'
 import { AnswerLostError, BadRequestError, RequestInProgressError, ValidationFailedError } from '../http-errors.js'
 import {
@@ -34,8 +34,8 @@ declare module 'fastify' {
 
 interface IdempotentRequest {
   readonly key: string
-  /** SHA-256 of the method, the URL and then the body, fed as the body arrives. */
-  readonly fingerprint: Hash
+  /** SHA-256 of the method, the URL and then the body as sent, fed as the body arrives (`RequestFingerprint.asSent`). */
+  readonly asSent: Hash
   /** While this request holds the key's claim, the claim's time, which identifies it. */
   claimedAt: string | null
 }
@@ -62,16 +62,25 @@ const PURGE_BATCH = 500
 /** How often a process purges while it keeps up; when a batch was full, the next claim purges again. */
 const PURGE_INTERVAL_MS = 60_000
 
+/**
+ * The request as the route reads it: the parsed query and the body as parsed and normalized
+ * (Laravel's trimming), before validation coerces or defaults anything.
+ */
+function canonicalFingerprint (request: FastifyRequest): string {
+  const path = request.url.split('?')[0]
+  return createHash('sha256').update(canonicalJson([request.method, path, request.query, request.body])).digest('hex')
+}
+
 /** The hooks a route option holds, as a list. */
 const hooksOf = <Hook>(hooks: Hook | Hook[] | undefined): Hook[] => hooks === undefined ? [] : [hooks].flat() as Hook[]
 
 /**
  * `Idempotency-Key` on writes: the first final answer (2xx or 4xx) to a request with a key
  * is stored in the database for 24 hours, per token, and replayed to a retry with the same
- * key, method, URL and body, so that every process serving the database replays it. The
- * key is claimed before the route does anything (after authentication and the rate limit,
- * before route-model binding and validation), so that of concurrent requests with one key
- * only one runs; the others get a 409. A server error gives the claim up, and a claim
+ * key, method, path, query and body (compared as parsed, not byte for byte), so that every
+ * process serving the database replays it. The key is claimed before the route does anything
+ * (after authentication and the rate limit, before route-model binding and validation), so
+ * that of concurrent requests with one key only one runs; the others get a 409. A server error gives the claim up, and a claim
  * whose process died lapses after IDEMPOTENCY_LEASE_MS.
  *
  * Every transaction the route begins marks the claim applied, in that transaction; the answer
@@ -121,7 +130,7 @@ export default fp<IdempotencyOptions>(async (app, options) => {
     if (key === undefined) return payload
     if (typeof key !== 'string' || !validKey.test(key)) throw new BadRequestError(invalidKeyMessage)
     const hash = createHash('sha256').update(`${request.method} ${request.url}\n`)
-    request.idempotency = { key, fingerprint: hash, claimedAt: null }
+    request.idempotency = { key, asSent: hash, claimedAt: null }
     const hashing = new Transform({
       transform (chunk: Buffer, _encoding, done) {
         hash.update(chunk)
@@ -137,7 +146,8 @@ export default fp<IdempotencyOptions>(async (app, options) => {
     const state = request.idempotency
     if (state === null || request.tokenId === null) return undefined
     const now = clock()
-    const outcome = await claimIdempotencyKey(app.db, idOf(request, state), state.fingerprint.digest('hex'), now, times)
+    const fingerprint = { canonical: canonicalFingerprint(request), asSent: state.asSent.digest('hex') }
+    const outcome = await claimIdempotencyKey(app.db, idOf(request, state), fingerprint, now, times)
     switch (outcome.outcome) {
       case 'claimed':
         state.claimedAt = outcome.claimedAt

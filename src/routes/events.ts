@@ -1,21 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { readEvents } from '../db/queries/events.js'
+import { newestEventId, readEvents } from '../db/queries/events.js'
+import { ValidationFailedError } from '../http-errors.js'
 import { errorResponses } from '../schemas/common.js'
-import { ChangeEvent, DEFAULT_EVENT_LIMIT, EventPage, EventsQuerystring, MAX_EVENT_LIMIT } from '../schemas/event.js'
+import { ChangeEvent, DEFAULT_EVENT_LIMIT, EventPage, EventsQuerystring, unissuedCursorMessage } from '../schemas/event.js'
+
+/** What a parameter given as a list is told: the type its schema has. */
+const listRefusals = { after: 'The after field must be a string.', limit: 'The limit field must be an integer.' } as const
 
 /**
- * An empty value means none, as for every parameter; `limit` reads as `per_page` does: a value
- * that is not a positive integer means the default, a larger one is capped.
+ * An empty value means none, as for every parameter. A list (`after[]=5`) is refused rather
+ * than read as its one value, as the parameters' type coercion would: a cursor or a limit the
+ * client did not mean must not skip events silently.
  */
 async function normalizeQuery (request: FastifyRequest): Promise<void> {
   const query = request.query as Record<string, unknown>
-  if (query.after === null || (typeof query.after === 'string' && query.after.trim() === '')) delete query.after
-  if (query.limit === undefined) return
-  const text = typeof query.limit === 'string' ? query.limit.trim() : ''
-  const limit = /^\+?[0-9]+$/.test(text) ? Number(text) : 0
-  query.limit = limit >= 1 ? Math.min(limit, MAX_EVENT_LIMIT) : DEFAULT_EVENT_LIMIT
+  for (const [name, message] of Object.entries(listRefusals)) {
+    const value = query[name]
+    if (value === null || (typeof value === 'string' && value.trim() === '')) delete query[name]
+    else if (typeof value === 'object') throw new ValidationFailedError({ [name]: [message] })
+  }
 }
 
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -35,6 +40,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const after = request.query.after ?? '0'
     const events = await readEvents(app.db, app.dialect, Number(after), request.query.limit ?? DEFAULT_EVENT_LIMIT)
+    if (events.length === 0 && after !== '0') {
+      const newest = await newestEventId(app.db)
+      if (Number(after) > newest) throw new ValidationFailedError({ after: [unissuedCursorMessage(newest)] })
+    }
     // The payloads were written by this service in these shapes; the schema documents them.
     return { data: events as Array<Static<typeof ChangeEvent>>, next_cursor: events.at(-1)?.id ?? after }
   })

@@ -6,6 +6,9 @@ import { Customer } from './customer.js'
 export const DEFAULT_EVENT_LIMIT = 100
 export const MAX_EVENT_LIMIT = 1000
 
+export const unissuedCursorMessage = (newest: number) =>
+  `The after field must be a cursor this feed issued: the newest event is ${newest}.`
+
 const Actor = {
   user_id: Type.Union([Type.Integer(), Type.Null()], { description: 'The user whose token made the change.' }),
   token_id: Type.Union([Type.Integer(), Type.Null()], { description: 'The token that made the change.' }),
@@ -55,14 +58,16 @@ export const ChangeEvent = Type.Object({
 export const EventsQuerystring = Type.Object({
   after: Type.Optional(Type.String({
     pattern: '^(0|[1-9][0-9]{0,14})$',
-    description: 'The cursor: the `next_cursor` of the previous answer (or an event\'s `id`). Without it, from the first event.',
+    description: 'The cursor: the `next_cursor` of the previous answer (or an event\'s `id`). Without it or with `0`, from ' +
+      'the first event. A cursor greater than the newest event\'s id was never issued: a 422, so that a wrong cursor ' +
+      'never skips events silently.',
     examples: ['1234']
   })),
   limit: Type.Optional(Type.Integer({
     minimum: 1,
     maximum: MAX_EVENT_LIMIT,
     default: DEFAULT_EVENT_LIMIT,
-    description: `Events per answer, ${DEFAULT_EVENT_LIMIT} by default; larger values are capped at ${MAX_EVENT_LIMIT}, and a value that is not a positive integer means ${DEFAULT_EVENT_LIMIT}.`
+    description: `Events per answer, ${DEFAULT_EVENT_LIMIT} by default, 1 to ${MAX_EVENT_LIMIT}; any other value is a 422.`
   }))
 })
 

@@ -19,7 +19,8 @@ const IdempotencyKey = Type.String({
   maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
   pattern: idempotencyKeyPattern,
   description: 'Makes a retry safe: the first final answer to a request with this key (2xx or 4xx) is kept for ' +
-    '24 hours for the token that sent it, and a retry with the same key, method, URL and body gets that answer ' +
+    '24 hours for the token that sent it, and a retry with the same key, method, path, query and body (compared as ' +
+    'parsed: whitespace and key order do not count, array order does) gets that answer ' +
     `again, with \`${REPLAYED_HEADER}: true\`, without running again. The same key with another request is a 422; ` +
     'while the first request is still being answered, a 409; and if it was applied but its answer lost with its ' +
     'process, a 409 for good (until the key expires). A UUID per operation is a good key.',

@@ -18,8 +18,8 @@ const start = new Date('2026-05-01T10:00:00.000Z')
 const at = (ms: number) => new Date(start.getTime() + ms)
 const id = { tokenId: 7, key: 'order-1' }
 // SHA-256 digests in hex, as the plugin computes them.
-const f1 = 'a1'.repeat(32)
-const f2 = 'b2'.repeat(32)
+const f1 = { canonical: 'a1'.repeat(32), asSent: 'c1'.repeat(32) }
+const f2 = { canonical: 'b2'.repeat(32), asSent: 'd2'.repeat(32) }
 const answer = { status: 201, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"id":1}' }
 
 for (const dialect of testDialects()) {
@@ -66,6 +66,19 @@ for (const dialect of testDialects()) {
       const outcomes = await Promise.all(Array.from({ length: 20 }, () => claimIdempotencyKey(db, id, f1, start, times)))
       t.equal(outcomes.filter((outcome) => outcome.outcome === 'claimed').length, 1)
       t.equal(outcomes.filter((outcome) => outcome.outcome === 'in_progress').length, 19)
+    })
+
+    t.test('a record holds the canonical fingerprint; one written before it, the request as sent, which still matches', async (t) => {
+      const claim = await claimIdempotencyKey(db, id, f1, start, times)
+      if (claim.outcome !== 'claimed') throw new Error('not claimed')
+      t.same(await db.selectFrom('idempotency_keys').select('fingerprint').execute(), [{ fingerprint: f1.canonical }])
+      t.ok(await storeIdempotentAnswer(db, id, claim.claimedAt, answer, at(5), times.ttlMs))
+      t.same(await claimIdempotencyKey(db, id, { ...f1, asSent: f2.asSent }, at(10), times), { outcome: 'replay', answer }, 'the same parameters, sent otherwise')
+
+      await db.updateTable('idempotency_keys').set({ fingerprint: f1.asSent }).execute()
+      t.same(await claimIdempotencyKey(db, id, f1, at(10), times), { outcome: 'replay', answer }, 'an older record: the same bytes')
+      t.same(await claimIdempotencyKey(db, id, { ...f2, canonical: f1.canonical }, at(10), times), { outcome: 'mismatch' },
+        'an older record cannot tell the same parameters sent otherwise from another request')
     })
 
     t.test('a stored answer is replayed to the same fingerprint only', async (t) => {

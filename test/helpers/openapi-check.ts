@@ -1,7 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import FindMyWay, { type HTTPMethod } from 'find-my-way'
+import FindMyWay from 'find-my-way'
 
 interface Operation {
   responses: Record<string, { content?: Record<string, unknown> }>
@@ -25,33 +25,33 @@ export function createSpecChecker (spec: Spec) {
   addFormats.default(ajv)
   ajv.addSchema(spec, 'openapi')
 
-  const operations = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true })
-  for (const [path, methods] of Object.entries(spec.paths)) {
-    for (const method of Object.keys(methods)) {
-      operations.on(method.toUpperCase() as HTTPMethod, path.replace(/\{(\w+)\}/g, ':$1'), () => {}, { path, method })
-    }
-  }
+  // Paths as the app resolves them, whatever the method: a URL belongs to the most specific path
+  // that matches it, and has only that path's operations (PUT `/customers/1/services/history` is not
+  // the `{key}` operation).
+  const paths = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true })
+  for (const path of Object.keys(spec.paths)) paths.on('GET', path.replace(/\{(\w+)\}/g, ':$1'), () => {}, { path })
 
   return (method: string, url: string, response: LightMyRequestResponse) => {
     const status = String(response.statusCode)
     const isJson = /^application\/json/.test(String(response.headers['content-type'] ?? ''))
-    const found = operations.find(method.toUpperCase() as HTTPMethod, url.split('?')[0] ?? '/')
+    const path = (paths.find('GET', url.split('?')[0] ?? '/')?.store as { path: string } | undefined)?.path
+    const specMethod = method.toLowerCase()
+    const found = path !== undefined && spec.paths[path]?.[specMethod] !== undefined ? { path, method: specMethod } : null
     let schemaRef: string
     if (found === null) {
       if (method.toUpperCase() === 'HEAD' || !isJson || documentationPath.test(url)) return
       if (response.statusCode < 400) throw new Error(`${method} ${url} answered ${status} but the spec has no such operation`)
       schemaRef = 'openapi#/components/schemas/ErrorBody'
     } else {
-      const { path, method: specMethod } = found.store as { path: string, method: string }
-      const declared = spec.paths[path]?.[specMethod]?.responses ?? {}
+      const declared = spec.paths[found.path]?.[found.method]?.responses ?? {}
       if (declared[status] === undefined) {
-        throw new Error(`${method} ${path} answered ${status}, a status its spec does not list (${Object.keys(declared).join(', ')}): ${response.body}`)
+        throw new Error(`${method} ${found.path} answered ${status}, a status its spec does not list (${Object.keys(declared).join(', ')}): ${response.body}`)
       }
       if (!isJson) {
-        if (response.body !== '' && declared[status].content !== undefined) throw new Error(`${method} ${path} ${status}: not JSON`)
+        if (response.body !== '' && declared[status].content !== undefined) throw new Error(`${method} ${found.path} ${status}: not JSON`)
         return
       }
-      schemaRef = `openapi#/${pointer('paths', path, specMethod, 'responses', status, 'content', 'application/json', 'schema')}`
+      schemaRef = `openapi#/${pointer('paths', found.path, found.method, 'responses', status, 'content', 'application/json', 'schema')}`
     }
     const validate = ajv.getSchema(schemaRef)
     if (validate === undefined) throw new Error(`no schema at ${schemaRef}`)

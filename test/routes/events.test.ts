@@ -77,10 +77,7 @@ for (const dialect of testDialects()) {
       t.same(third.data, all.slice(6))
       const end = await read(api, `?after=${third.next_cursor}&limit=3`)
       t.same(end, { data: [], next_cursor: third.next_cursor })
-      t.same(await read(api, '?after=999999999'), { data: [], next_cursor: '999999999' })
-      t.equal((await read(api, '?limit=0')).data.length, 7, 'a limit that is not a positive integer is the default')
-      t.equal((await read(api, '?limit=abc')).data.length, 7)
-      t.equal((await read(api, '?limit=100000')).data.length, 7, 'a larger one is capped')
+      t.equal((await read(api, '?after=0&limit=1000')).data.length, 7, 'after=0 is from the start; 1000 a limit')
       t.equal((await read(api, '?after=&limit=')).data.length, 7, 'empty values are no values')
       for (const after of ['-1', 'abc', '1.5', '1e3', '12345678901234567']) {
         const answer = await api({ method: 'GET', url: `/api/v1/events?after=${after}` })
@@ -89,6 +86,44 @@ for (const dialect of testDialects()) {
       }
       t.equal((await api({ method: 'GET', url: '/api/v1/events', headers: { authorization: '' } })).statusCode, 401)
       t.equal((await api({ method: 'POST', url: '/api/v1/events' })).statusCode, 405, 'events are read-only')
+    })
+
+    t.test('a cursor the feed never issued, or a limit outside 1 to 1000, is a 422 naming the field', async (t) => {
+      const { api } = await setup(t, dialect)
+      const refused = async (query: string) => {
+        const answer = await api({ method: 'GET', url: `/api/v1/events?${query}` })
+        t.equal(answer.statusCode, 422, query)
+        return answer.json()
+      }
+      t.same(await refused('after=1'), {
+        message: 'The after field must be a cursor this feed issued: the newest event is 0.',
+        errors: { after: ['The after field must be a cursor this feed issued: the newest event is 0.'] }
+      }, 'no event yet: only 0 was ever issued')
+      for (let i = 0; i < 3; i++) await api({ method: 'POST', url: '/api/v1/customers', payload: { name: `C${i}` } })
+      const newest = (await read(api)).next_cursor
+      t.same(await read(api, `?after=${newest}`), { data: [], next_cursor: newest }, 'the newest id is a cursor: an empty page')
+      const beyond = `${Number(newest) + 1}`
+      t.same(await refused(`after=${beyond}`), {
+        message: `The after field must be a cursor this feed issued: the newest event is ${newest}.`,
+        errors: { after: [`The after field must be a cursor this feed issued: the newest event is ${newest}.`] }
+      })
+      t.same((await refused('after=999999999')).errors, { after: [`The after field must be a cursor this feed issued: the newest event is ${newest}.`] })
+      for (const query of ['after[]=1', 'after[]=1&after[]=2', 'after[x]=1']) {
+        t.same(await refused(query), { message: 'The after field must be a string.', errors: { after: ['The after field must be a string.'] } })
+      }
+      const limits: Array<[string, string]> = [
+        ['0', 'The limit field must be at least 1.'],
+        ['-5', 'The limit field must be at least 1.'],
+        ['1001', 'The limit field must not be greater than 1000.'],
+        ['100000', 'The limit field must not be greater than 1000.'],
+        ['abc', 'The limit field must be an integer.'],
+        ['1.5', 'The limit field must be an integer.']
+      ]
+      for (const [limit, message] of limits) {
+        t.same(await refused(`limit=${limit}`), { message, errors: { limit: [message] } })
+      }
+      t.same(await refused('limit[]=3'), { message: 'The limit field must be an integer.', errors: { limit: ['The limit field must be an integer.'] } })
+      t.equal((await read(api, '?limit=1')).data.length, 1)
     })
 
     t.test('a change that fails appends no event', async (t) => {

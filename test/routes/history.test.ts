@@ -83,12 +83,36 @@ for (const dialect of testDialects()) {
       t.equal((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'history.v2', name: 'H' } })).statusCode, 201)
       const before = await historyOf(api, url)
       for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
-        // PUT and DELETE reach the single-service routes, for a service keyed `history` (which cannot exist).
         const answer = await api({ method, url: `${url}/history`, payload: {} })
-        t.equal(answer.statusCode, method === 'PUT' || method === 'DELETE' ? 404 : 405, `${method} on a customer's history`)
+        t.equal(answer.statusCode, 405, `${method} on a customer's history`)
         t.equal((await api({ method, url: `/api/v1/customer-services/${a}/history` })).statusCode, 405, `${method} on a service's history`)
       }
       t.same(await historyOf(api, url), before, 'no route writes history')
+    })
+
+    t.test('every method a history path lacks is a 405 with its Allow, before authentication, PUT and DELETE too', async (t) => {
+      const { app, api } = await setup(t, dialect)
+      const { ids: [a], customer, url } = await seed(api)
+      await api({ method: 'POST', url, payload: { services: [a] } })
+      const before = await historyOf(api, url)
+      for (const path of [`/api/v1/customers/${customer.id}/services/history`, `/api/v1/customer-services/${a}/history`, `/api/v1/customers/${customer.id}/services/history/`]) {
+        const route = path.replace(/^\/|\/$/g, '')
+        for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+          for (const [who, send] of [['a token', api], ['no token', app.inject.bind(app)]] as const) {
+            const answer = await send({ method, url: path, payload: {}, headers: { 'idempotency-key': `k-${method}` } })
+            t.equal(answer.statusCode, 405, `${method} ${path} with ${who}`)
+            t.equal(answer.headers.allow, 'GET, HEAD')
+            t.same(answer.json(), { message: `The ${method} method is not supported for route ${route}. Supported methods: GET, HEAD.` })
+          }
+        }
+        const options = await app.inject({ method: 'OPTIONS', url: path })
+        t.same([options.statusCode, options.headers.allow], [204, 'GET, HEAD'], `OPTIONS ${path}`)
+      }
+      t.same(await historyOf(api, url), before, 'nothing ran')
+      const assigned = await api({ method: 'PUT', url: `${url}/${a}`, payload: {} })
+      t.equal(assigned.statusCode, 200, 'the single-service routes still answer for every other key')
+      const other = await app.inject({ method: 'POST', url: `${url}/voip` })
+      t.equal(other.headers.allow, 'GET, HEAD, PUT, DELETE')
     })
 
     t.test("a customer token reads neither its customer's history nor the change events", async (t) => {

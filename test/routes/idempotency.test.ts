@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import t from 'tap'
@@ -97,7 +98,7 @@ for (const dialect of testDialects()) {
       t.equal(differentBody.statusCode, 422)
       t.same(differentBody.json(), reused)
       const reformatted = await api({ method: 'POST', url: '/api/v1/customers', headers, payload: '{ "name": "ACME" }' })
-      t.equal(reformatted.statusCode, 422, 'the body is compared as sent, byte for byte')
+      t.ok(replayed(reformatted), 'the body is compared by its parameters, not byte for byte')
       const otherUrl = await api({ method: 'POST', url: '/api/v1/customers?x=1', headers, payload: '{"name":"ACME"}' })
       t.equal(otherUrl.statusCode, 422)
       const otherMethod = await api({ method: 'PATCH', url: `/api/v1/customers/${first.json().id}`, headers, payload: '{"name":"ACME"}' })
@@ -106,6 +107,62 @@ for (const dialect of testDialects()) {
       t.equal(await customerCount(api), 1)
       const stillStored = await api({ method: 'POST', url: '/api/v1/customers', headers, payload: '{"name":"ACME"}' })
       t.ok(replayed(stillStored), 'the stored answer is still there for the right request')
+    })
+
+    t.test('requests are compared by their parameters: whitespace and key order do not count, values and array order do', async (t) => {
+      const { api, app } = await setupWithClock(t, dialect)
+      const ids: number[] = []
+      for (const key of ['svc-a', 'svc-b']) ids.push((await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key, name: key } })).json().id)
+      const customer = (await api({ method: 'POST', url: '/api/v1/customers', payload: { name: 'ACME' } })).json()
+      const url = `/api/v1/customers/${customer.id}/services`
+      const headers = { ...keyed('sync-1'), 'content-type': 'application/json' }
+      const sync = (payload: string, at = url) => api({ method: 'POST', url: at, headers, payload })
+      const first = await sync(`{"services":{"${ids[0]}":{"version":"1"},"${ids[1]}":{}}}`)
+      t.equal(first.statusCode, 201)
+      const before = await app.db.selectFrom('assignment_history').select('id').execute()
+
+      for (const same of [
+        `{ "services" : { "${ids[1]}" : { } , "${ids[0]}" : { "version" : "1" } } }`,
+        `{\n  "services": {\n    "${ids[0]}": {"version": "1"},\n    "${ids[1]}": {}\n  }\n}\n`
+      ]) {
+        const retry = await sync(same)
+        t.ok(replayed(retry), `the same request: ${same}`)
+        t.equal(retry.statusCode, 201)
+        t.equal(retry.body, first.body)
+      }
+      for (const other of [
+        `{"services":{"${ids[0]}":{"version":"2"},"${ids[1]}":{}}}`,
+        `{"services":{"${ids[0]}":{"version":1},"${ids[1]}":{}}}`,
+        `{"services":{"${ids[0]}":{"version":"1"}}}`
+      ]) {
+        const retry = await sync(other)
+        t.equal(retry.statusCode, 422, `another request: ${other}`)
+        t.same(retry.json(), reused)
+      }
+      t.same(await app.db.selectFrom('assignment_history').select('id').execute(), before, 'no retry ran')
+
+      const listed = { ...keyed('sync-2'), 'content-type': 'application/json' }
+      t.equal((await api({ method: 'POST', url, headers: listed, payload: `{"services":[${ids[0]},${ids[1]}]}` })).statusCode, 201)
+      const reordered = await api({ method: 'POST', url, headers: listed, payload: `{"services":[${ids[1]},${ids[0]}]}` })
+      t.equal(reordered.statusCode, 422, 'array order is part of the request')
+      t.equal((await sync(`{"services":{"${ids[0]}":{"version":"1"},"${ids[1]}":{}}}`, `${url}?b=2&a=1`)).statusCode, 422, 'another query')
+    })
+
+    t.test('a record written before requests were compared by their parameters still answers a retry sent byte for byte', async (t) => {
+      const { api, app, token } = await setupWithClock(t, dialect)
+      const payload = '{"name": "ACME"}'
+      const headers = { ...keyed('before-upgrade'), 'content-type': 'application/json' }
+      const first = await api({ method: 'POST', url: '/api/v1/customers', headers, payload })
+      t.equal(first.statusCode, 201)
+      // What the version before wrote: the SHA-256 of the method, the URL and the body as sent.
+      const asSent = createHash('sha256').update(`POST /api/v1/customers\n${payload}`).digest('hex')
+      await app.db.updateTable('idempotency_keys').set({ fingerprint: asSent }).execute()
+      const retry = await api({ method: 'POST', url: '/api/v1/customers', headers, payload })
+      t.ok(replayed(retry), 'the same bytes: the stored answer')
+      t.equal(retry.body, first.body)
+      const other = await api({ method: 'POST', url: '/api/v1/customers', headers, payload: '{"name": "Umbrella"}' })
+      t.same(other.json(), reused, 'another request is still a 422')
+      t.equal(await customerCount(clientFor(app, token)), 1)
     })
 
     t.test('keys belong to the token that sent them', async (t) => {

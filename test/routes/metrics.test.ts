@@ -89,6 +89,7 @@ for (const dialect of testDialects()) {
       t.equal((await api({ method: 'POST', url: '/api/v1/customers/999999/services', payload: { services: [] } })).statusCode, 404)
       t.equal((await api({ method: 'GET', url: '/api/v1/no-such-thing/42' })).statusCode, 404)
       t.equal((await api({ method: 'DELETE', url: '/api/version' })).statusCode, 405)
+      t.equal((await api({ method: 'PUT', url: `${syncUrl}/history` })).statusCode, 405)
 
       const scraped = await app.inject({ method: 'GET', url: '/metrics', headers: scrapeHeaders })
       t.equal(scraped.statusCode, 200)
@@ -103,6 +104,7 @@ for (const dialect of testDialects()) {
       t.equal(requests({ method: 'POST', route: '/api/login', status_code: '200' }), 1)
       t.equal(requests({ method: 'GET', route: 'unmatched', status_code: '404' }), 1, 'unknown routes share one label')
       t.equal(requests({ method: 'DELETE', route: 'unmatched', status_code: '405' }), 1)
+      t.equal(requests({ method: 'PUT', route: 'unmatched', status_code: '405' }), 1, 'a method its path lacks, though a less specific pattern has it')
       const routes = new Set(samples.filter((sample) => sample.name.startsWith('http_request_duration_seconds')).map((sample) => sample.labels.route))
       t.same([...routes].filter((route) => /\/\d+(\/|$)/.test(route ?? '')), [], 'no raw URL, no id, becomes a label')
       t.equal(valueOf(samples, 'http_request_duration_seconds_bucket', { method: 'POST', route: syncRoute, status_code: '201', le: '+Inf' }), 2,

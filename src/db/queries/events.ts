@@ -42,3 +42,9 @@ export async function readEvents (db: Kysely<DB>, dialect: DialectName, after: n
     data: JSON.parse(row.payload) as Record<string, unknown>
   }))
 }
+
+/** The id of the newest event, 0 when there is none: no cursor this feed issued is greater. */
+export async function newestEventId (db: Kysely<DB>): Promise<number> {
+  const row = await db.selectFrom('change_events').select((eb) => eb.fn.max('id').as('newest')).executeTakeFirst()
+  return Number(row?.newest ?? 0)
+}

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely'
-import { judgeRecord } from '../../domain/idempotency.js'
+import { judgeRecord, type RequestFingerprint } from '../../domain/idempotency.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DB } from '../tables.js'
 
@@ -50,13 +50,13 @@ const isClaim = (id: IdempotencyKeyId, claimedAt: string) => (eb: ExpressionBuil
  * request can meet.
  */
 export async function claimIdempotencyKey (
-  db: Kysely<DB>, id: IdempotencyKeyId, fingerprint: string, now: Date, times: IdempotencyTimes
+  db: Kysely<DB>, id: IdempotencyKeyId, fingerprint: RequestFingerprint, now: Date, times: IdempotencyTimes
 ): Promise<ClaimOutcome> {
   const claimedAt = toStoredTimestamp(now)
   const expiresAt = toStoredTimestamp(new Date(now.getTime() + times.ttlMs))
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const inserted = await db.insertInto('idempotency_keys')
-      .values({ ...atKey(id), fingerprint, status: null, headers: null, body: null, created_at: claimedAt, expires_at: expiresAt })
+      .values({ ...atKey(id), fingerprint: fingerprint.canonical, status: null, headers: null, body: null, created_at: claimedAt, expires_at: expiresAt })
       .onConflict((conflict) => conflict.columns(['token_id', 'key']).doNothing())
       .executeTakeFirst()
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { outcome: 'claimed', claimedAt }
