@@ -17,10 +17,10 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   idempotencyKeyPattern,
   invalidKeyMessage,
-  keyReusedMessage,
   REPLAYED_HEADER,
   withIdempotency
 } from '../schemas/idempotency.js'
+import { keyReusedMessage } from '../schemas/messages.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

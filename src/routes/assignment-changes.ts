@@ -1,19 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { CountedCustomerService } from '../db/queries/customer-services.js'
 import { assignService, unassignService } from '../db/queries/single-assignment.js'
 import { ForbiddenError, ModelNotFoundError, NotAssignedError } from '../http-errors.js'
 import {
   AssignedService,
   IfMatchHeaders,
   PreconditionFailedBody,
-  preconditionFailedMessage,
   ServiceReferenceParams,
   setTagHeader
 } from '../schemas/assignment.js'
+import { preconditionFailedMessage } from '../schemas/messages.js'
 import { AssignServiceBody } from '../schemas/assignment-change.js'
 import { bodyErrorStatuses, Deleted, errorResponses } from '../schemas/common.js'
+import type { CountedCustomerService } from '../schemas/customer-service.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
 
 /**

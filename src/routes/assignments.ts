@@ -17,12 +17,12 @@ import {
   ListedAssignedService,
   PointInTimeQuery,
   PreconditionFailedBody,
-  preconditionFailedMessage,
   ServiceReferenceParams,
   setTagHeader,
   SyncBody,
   SyncResult
 } from '../schemas/assignment.js'
+import { preconditionFailedMessage } from '../schemas/messages.js'
 import { bodyErrorStatuses, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
 import { bodySchemaErrors } from './body-errors.js'

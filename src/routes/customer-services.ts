@@ -8,8 +8,7 @@ import {
   listCustomerServices,
   updateCustomerService,
   type CatalogFilter,
-  type CatalogSort,
-  type CountedCustomerService as CountedServiceRecord
+  type CatalogSort
 } from '../db/queries/customer-services.js'
 import { Readable } from 'node:stream'
 import { customerFilters, customersOfServiceInChunks, customerSorts, listCustomersOfService, type CustomerFilter, type CustomerSort } from '../db/queries/customers.js'
@@ -73,7 +72,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     preValidation: app.bindCustomerService
   }, async (request, reply) => {
-    const service = request.customerService as CountedServiceRecord
+    const service = request.customerService as CountedCustomerService
     const chunks = customersOfServiceInChunks(app.db, service.id, SHOW_CHUNK_SIZE)
     const first = await chunks.next()
     const customers = first.done === true ? [] : first.value

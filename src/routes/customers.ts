@@ -7,7 +7,6 @@ import {
   listCustomers,
   updateCustomer,
   type CustomerFilter,
-  type CustomerRecord,
   type CustomerSort
 } from '../db/queries/customers.js'
 import type { ListQuery } from '../domain/list-query.js'
@@ -58,7 +57,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Customer, ...errorResponses(400, 401, 404) }
     },
     preValidation: app.bindCustomer
-  }, async (request) => request.customer as CustomerRecord)
+  }, async (request) => request.customer as Customer)
 
   app.patch('/:customer', {
     schema: {
