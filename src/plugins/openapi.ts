@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { defaultOf } from '../config.js'
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../domain/list-query.js'
 import { LOGIN_IP_FACTOR } from './rate-limit.js'
-import { errorResponses, rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
+import { rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
 import { idempotencyHeaders } from '../schemas/idempotency.js'
 import { tooManyAttemptsMessage, unavailableMessage } from '../schemas/messages.js'
 
@@ -57,34 +57,12 @@ interface Operation {
   responses?: Record<string, { headers?: Record<string, unknown> }>
 }
 
-interface Operation {
-  parameters?: Array<Record<string, any>>
-  responses?: Record<string, { headers?: Record<string, unknown> }>
-}
-
-/** Methods whose requests may carry a body, and so meet the body limit. */
-const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
 /**
  * The OpenAPI document, generated from the route schemas (registered before them),
  * served as JSON and YAML and rendered at /docs, all without a token.
  */
 export default fp<{ version: string }>(async (app, options) => {
   for (const schema of sharedSchemas) app.addSchema(schema)
-
-  // Any operation can fail unexpectedly, meet the request limits, find the database unreachable or
-  // arrive while the server shuts down; any that may carry a body (even one that reads none, such
-  // as a DELETE) can be sent a malformed or unsupported one.
-  app.addHook('onRoute', (route) => {
-    const response = route.schema?.response as Record<string, unknown> | undefined
-    if (response === undefined) return
-    const carriesBody = [route.method].flat().some((method) => bodyMethods.has(method.toUpperCase()))
-    const limits: Array<400 | 413 | 414 | 415 | 500 | 503> = carriesBody ? [400, 413, 414, 415, 500, 503] : [414, 500, 503]
-    const statuses = limits.filter((status) => response[status] === undefined)
-    if (statuses.length > 0) {
-      route.schema = { ...route.schema, response: { ...response, ...errorResponses(...statuses) } }
-    }
-  })
 
   await app.register(fastifySwagger, {
     openapi: {

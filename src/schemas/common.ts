@@ -162,12 +162,13 @@ function responseHeaders (...names: Array<keyof typeof rateLimitHeaders>) {
 }
 
 /** The answers of a rate-limited operation: they may carry the rate-limit headers, and a 429 is added. */
-export function withRateLimit (responses: Record<string, object>): Record<string, object> {
+export function withRateLimit<Responses extends Record<string, object>> (responses: Responses): Responses {
   const headers = responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining')
   const counted = Object.fromEntries(Object.entries(responses).map(([status, response]) =>
     [status, status === '414' ? response : { ...response, headers: { ...(response as { headers?: object }).headers, ...headers } }]))
   const tooMany = { ...errorResponses(429)[429], headers: responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'Retry-After', 'X-RateLimit-Reset') }
-  return { ...counted, 429: tooMany }
+  const answers: Record<string, object> = { ...counted, 429: tooMany }
+  return answers as Responses
 }
 
 /** The errors every route with a JSON body can give, besides its own. */
