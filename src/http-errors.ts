@@ -1,6 +1,13 @@
 import createError from '@fastify/error'
 import { summarizeErrors, type ErrorBag } from './domain/validation-messages.js'
-import { answerLostMessage, keyInUseMessage } from './schemas/idempotency.js'
+import {
+  answerLostMessage,
+  forbiddenMessage,
+  invalidCredentialsMessage,
+  keyInUseMessage,
+  tooManyAttemptsMessage,
+  unauthenticatedMessage
+} from './schemas/messages.js'
 
 /**
  * Errors that answer a client's request (4xx) are answers, not faults: their stack is never
@@ -11,11 +18,10 @@ function clientError<Args extends unknown[] = []> (code: string, message: string
 }
 
 /** Errors a handler throws; the root error handler turns each into the contract's JSON. */
-export const UnauthenticatedError = clientError('CS_UNAUTHENTICATED', 'Unauthenticated.', 401)
-export const InvalidCredentialsError = clientError('CS_INVALID_CREDENTIALS', 'Invalid credentials.', 401)
-/** Laravel's wording when a policy or gate refuses. */
-export const ForbiddenError = clientError('CS_FORBIDDEN', 'This action is unauthorized.', 403)
-export const TooManyAttemptsError = clientError('CS_TOO_MANY_ATTEMPTS', 'Too Many Attempts.', 429)
+export const UnauthenticatedError = clientError('CS_UNAUTHENTICATED', unauthenticatedMessage, 401)
+export const InvalidCredentialsError = clientError('CS_INVALID_CREDENTIALS', invalidCredentialsMessage, 401)
+export const ForbiddenError = clientError('CS_FORBIDDEN', forbiddenMessage, 403)
+export const TooManyAttemptsError = clientError('CS_TOO_MANY_ATTEMPTS', tooManyAttemptsMessage, 429)
 export const InvalidQueryError = clientError<[string]>('CS_INVALID_QUERY', '%s', 400)
 
 const NotFound = clientError<[string]>('CS_NOT_FOUND', '%s', 404)

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { AssignmentAction } from '../domain/history-filters.js'
 
 /** Written as ISO-8601 strings; read back as strings (SQLite) or Dates (PostgreSQL). */
 export type Timestamp = ColumnType<string | Date, string, string>
@@ -77,8 +78,6 @@ export interface RowCountsTable {
   table_name: string
   row_count: number
 }
-
-export type AssignmentAction = 'attached' | 'detached' | 'updated'
 
 export interface AssignmentHistoryTable {
   /** A bigint on PostgreSQL, which `pg` reads as a string. */

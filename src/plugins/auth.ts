@@ -3,9 +3,9 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { customerMayUse, type Access, type AccessRule } from '../domain/access.js'
 import { findTokenOwner, revokeToken, touchToken, type TokenOwner } from '../db/queries/tokens.js'
-import type { UserRecord } from '../db/queries/users.js'
 import { TtlCache } from '../domain/ttl-cache.js'
 import { ForbiddenError, UnauthenticatedError } from '../http-errors.js'
+import type { User } from '../schemas/auth.js'
 import { hashToken } from '../security/tokens.js'
 
 declare module 'fastify' {
@@ -20,7 +20,7 @@ declare module 'fastify' {
     revokeRequestToken: (request: FastifyRequest) => Promise<void>
   }
   interface FastifyRequest {
-    user: UserRecord | null
+    user: User | null
     tokenId: number | null
     tokenHash: string | null
     /** What the request's token may do, once verified. */

@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv'
 import { isUnavailable } from '../db/errors.js'
 import { laravelErrorBag, summarizeErrors } from '../domain/validation-messages.js'
 import { ServiceInUseError, ValidationFailedError } from '../http-errors.js'
+import { serverErrorMessage, unavailableMessage } from '../schemas/messages.js'
 
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
@@ -92,7 +93,7 @@ export default fp(async (app) => {
     }
     if (isUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable')
-      return reply.code(503).send({ message: 'Service Unavailable' })
+      return reply.code(503).send({ message: unavailableMessage })
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
@@ -100,6 +101,6 @@ export default fp(async (app) => {
     }
     request.log.error({ err: error }, 'request failed')
     const unavailable = status === 503
-    return reply.code(unavailable ? 503 : 500).send({ message: unavailable ? 'Service Unavailable' : 'Server Error' })
+    return reply.code(unavailable ? 503 : 500).send({ message: unavailable ? unavailableMessage : serverErrorMessage })
   })
 }, { name: 'errors' })

@@ -17,10 +17,9 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   idempotencyKeyPattern,
   invalidKeyMessage,
-  keyReusedMessage,
-  REPLAYED_HEADER,
-  withIdempotency
+  REPLAYED_HEADER
 } from '../schemas/idempotency.js'
+import { keyReusedMessage } from '../schemas/messages.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,7 +40,10 @@ interface IdempotentRequest {
 }
 
 export interface Idempotency {
-  /** An onRoute hook: a POST, PATCH or DELETE route honours `Idempotency-Key`, and its schema says so. */
+  /**
+   * An onRoute hook: a POST, PUT, PATCH or DELETE route honours `Idempotency-Key`. Its schema must
+   * say so already (`withIdempotency`): the hook adds the behaviour, never the documentation.
+   */
   readonly protect: (route: RouteOptions) => void
   /** Deletes up to `limit` expired records; answers how many. */
   readonly purgeExpired: (limit?: number) => Promise<number>
@@ -210,11 +212,14 @@ export default fp<IdempotencyOptions>(async (app, options) => {
   app.decorate('idempotency', {
     protect: (route: RouteOptions) => {
       if (![route.method].flat().some((method) => keyMethods.has(method.toUpperCase()))) return
+      const headers = route.schema?.headers as { properties?: Record<string, unknown> } | undefined
+      if (headers?.properties?.[IDEMPOTENCY_KEY_HEADER] === undefined) {
+        throw new Error(`${String(route.method)} ${route.url} honours ${IDEMPOTENCY_KEY_HEADER}, but its schema does not say so (withIdempotency)`)
+      }
       route.preParsing = [fingerprint, ...hooksOf(route.preParsing)]
       route.preValidation = [claim, ...hooksOf(route.preValidation)]
       route.handler = markingWrites(route.handler)
       route.onSend = [...hooksOf(route.onSend), store]
-      route.schema = withIdempotency(route.schema ?? {})
     },
     purgeExpired,
     settled: () => purging

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { REQUEST_ID_HEADER } from '../logging.js'
+import { serverErrorMessage } from '../schemas/messages.js'
 
 /** The longest request target (path and query string) answered; longer is a 414. */
 export const MAX_URL_LENGTH = 8 * 1024
@@ -45,7 +46,7 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
   } else if (error.code === 'FST_ERR_BAD_URL') {
     reply.code(400).send({ message: 'The request URL is malformed.' })
   } else {
-    reply.code(500).send({ message: 'Server Error' })
+    reply.code(500).send({ message: serverErrorMessage })
   }
 }
 

@@ -1,9 +1,11 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { findCustomerService, findCustomerServiceByReference, type CountedCustomerService } from '../db/queries/customer-services.js'
-import { findCustomer, type CustomerRecord } from '../db/queries/customers.js'
+import { findCustomerService, findCustomerServiceByReference } from '../db/queries/customer-services.js'
+import { findCustomer } from '../db/queries/customers.js'
 import { ModelNotFoundError } from '../http-errors.js'
 import { idFromPath } from '../domain/ids.js'
+import type { Customer } from '../schemas/customer.js'
+import type { CountedCustomerService } from '../schemas/customer-service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,7 +18,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** The record the path's `{customer}` names, once bound. */
-    customer: CustomerRecord | null
+    customer: Customer | null
     /** The record the path's `{id}` (catalog routes) or a service's `{key}` names, once bound. */
     customerService: CountedCustomerService | null
   }

@@ -2,9 +2,11 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { defaultOf } from '../config.js'
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../domain/list-query.js'
 import { LOGIN_IP_FACTOR } from './rate-limit.js'
-import { errorResponses, rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
+import { rateLimitHeaders, sharedSchemas } from '../schemas/common.js'
 import { idempotencyHeaders } from '../schemas/idempotency.js'
+import { tooManyAttemptsMessage, unavailableMessage } from '../schemas/messages.js'
 
 /** A setting's default as the description quotes it: 2,000. */
 const readable = (name: Parameters<typeof defaultOf>[0]) => Number(defaultOf(name)).toLocaleString('en-US')
@@ -18,7 +20,7 @@ Drop-in compatible with the BlueRockTEL Laravel admin API.
 
 **Lists** take \`filter[field]=value\` (case-insensitive substring; a comma separates alternatives;
 different filters must all match), \`sort=-created_at,name\` (\`-\` for descending; ties broken by id),
-\`page\` and \`per_page\` (default 10, at most 100), and answer Laravel's paginator envelope, whose page
+\`page\` and \`per_page\` (default ${DEFAULT_PER_PAGE}, at most ${MAX_PER_PAGE}), and answer Laravel's paginator envelope, whose page
 URLs keep the other query parameters.
 
 **Errors** are JSON with a \`message\`. Validation errors (422) add \`errors\`, each field's messages.
@@ -28,7 +30,7 @@ unknown route or method, then 401, then 429, then a missing record (404), then v
 **Rate limits**, as Laravel's throttle: each token may make ${readable('RATE_LIMIT_PER_MINUTE')} requests a minute by default (to
 \`/api/v1\` and \`/api/logout\`), and \`POST /api/login\` takes ${readable('LOGIN_RATE_LIMIT_PER_MINUTE')} attempts a minute per email and IP
 address, ${(Number(defaultOf('LOGIN_RATE_LIMIT_PER_MINUTE')) * LOGIN_IP_FACTOR).toLocaleString('en-US')} per address. Counted answers carry \`X-RateLimit-Limit\` and \`X-RateLimit-Remaining\`; past
-the limit a 429 \`{"message": "Too Many Attempts."}\` adds \`Retry-After\` (seconds) and
+the limit a 429 \`{"message": "${tooManyAttemptsMessage}"}\` adds \`Retry-After\` (seconds) and
 \`X-RateLimit-Reset\` (Unix time).
 
 **Idempotent retries.** Every POST, PATCH and DELETE under \`/api/v1\` takes an \`Idempotency-Key\` header
@@ -47,7 +49,7 @@ and a request not fully sent within the server's timeout (${readable('REQUEST_TI
 \`{"message": ...}\` and the last two close the connection.
 
 **Unavailable.** While the database cannot be reached, or a request arrives as the server shuts
-down, the answer is a 503 \`{"message": "Service Unavailable"}\`: try again later (a sync may always be repeated).`
+down, the answer is a 503 \`{"message": "${unavailableMessage}"}\`: try again later (a sync may always be repeated).`
 
 /** The parts of an operation object this plugin rewrites. */
 interface Operation {
@@ -55,34 +57,12 @@ interface Operation {
   responses?: Record<string, { headers?: Record<string, unknown> }>
 }
 
-interface Operation {
-  parameters?: Array<Record<string, any>>
-  responses?: Record<string, { headers?: Record<string, unknown> }>
-}
-
-/** Methods whose requests may carry a body, and so meet the body limit. */
-const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
 /**
  * The OpenAPI document, generated from the route schemas (registered before them),
  * served as JSON and YAML and rendered at /docs, all without a token.
  */
 export default fp<{ version: string }>(async (app, options) => {
   for (const schema of sharedSchemas) app.addSchema(schema)
-
-  // Any operation can fail unexpectedly, meet the request limits, find the database unreachable or
-  // arrive while the server shuts down; any that may carry a body (even one that reads none, such
-  // as a DELETE) can be sent a malformed or unsupported one.
-  app.addHook('onRoute', (route) => {
-    const response = route.schema?.response as Record<string, unknown> | undefined
-    if (response === undefined) return
-    const carriesBody = [route.method].flat().some((method) => bodyMethods.has(method.toUpperCase()))
-    const limits: Array<400 | 413 | 414 | 415 | 500 | 503> = carriesBody ? [400, 413, 414, 415, 500, 503] : [414, 500, 503]
-    const statuses = limits.filter((status) => response[status] === undefined)
-    if (statuses.length > 0) {
-      route.schema = { ...route.schema, response: { ...response, ...errorResponses(...statuses) } }
-    }
-  })
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,20 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { CountedCustomerService } from '../db/queries/customer-services.js'
 import { assignService, unassignService } from '../db/queries/single-assignment.js'
 import { ForbiddenError, ModelNotFoundError, NotAssignedError } from '../http-errors.js'
 import {
   AssignedService,
   IfMatchHeaders,
   PreconditionFailedBody,
-  preconditionFailedMessage,
   ServiceReferenceParams,
   setTagHeader
 } from '../schemas/assignment.js'
+import { preconditionFailedMessage } from '../schemas/messages.js'
 import { AssignServiceBody } from '../schemas/assignment-change.js'
 import { bodyErrorStatuses, Deleted, errorResponses } from '../schemas/common.js'
+import type { CountedCustomerService } from '../schemas/customer-service.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
+import { v1Write } from '../schemas/operations.js'
 
 /**
  * A customer token may enable or disable, on its own customer (checked already), only a
@@ -32,7 +33,7 @@ async function mayToggle (request: FastifyRequest): Promise<void> {
 const assignmentChangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/:customer/services/:key', {
     config: { access: 'customer-toggle' },
-    schema: {
+    schema: v1Write({
       tags: ['Customer assignments'],
       operationId: 'assignCustomerService',
       summary: 'Give a customer one service',
@@ -50,7 +51,7 @@ const assignmentChangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         412: { ...PreconditionFailedBody, headers: setTagHeader() },
         ...errorResponses(401, 404, ...bodyErrorStatuses)
       }
-    },
+    }),
     preValidation: [app.bindCustomer, app.bindServiceReference, mayToggle]
   }, async (request, reply) => {
     const service = request.customerService as CountedCustomerService
@@ -68,7 +69,7 @@ const assignmentChangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/:customer/services/:key', {
     config: { access: 'customer-toggle' },
-    schema: {
+    schema: v1Write({
       tags: ['Customer assignments'],
       operationId: 'unassignCustomerService',
       summary: 'Take one service from a customer',
@@ -83,7 +84,7 @@ const assignmentChangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         412: { ...PreconditionFailedBody, headers: setTagHeader() },
         ...errorResponses(400, 401, 404, 422)
       }
-    },
+    }),
     preValidation: [app.bindCustomer, app.bindServiceReference, mayToggle]
   }, async (request, reply) => {
     const service = request.customerService as CountedCustomerService

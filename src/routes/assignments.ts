@@ -17,16 +17,17 @@ import {
   ListedAssignedService,
   PointInTimeQuery,
   PreconditionFailedBody,
-  preconditionFailedMessage,
   ServiceReferenceParams,
   setTagHeader,
   SyncBody,
   SyncResult
 } from '../schemas/assignment.js'
+import { preconditionFailedMessage } from '../schemas/messages.js'
 import { bodyErrorStatuses, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
 import { bodySchemaErrors } from './body-errors.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
+import { v1Read, v1Write } from '../schemas/operations.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,7 +41,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/:customer/services', {
     config: { access: 'customer-read' },
-    schema: {
+    schema: v1Read({
       tags: ['Customer assignments'],
       operationId: 'listCustomerAssignedServices',
       summary: "List a customer's services",
@@ -57,7 +58,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         ...errorResponses(400, 401, 404, 422)
       }
-    },
+    }),
     preValidation: [app.bindCustomer, readPointInTime, app.listQuery({ filters: catalogFilters, sorts: catalogSorts })]
   }, async (request, reply) => {
     const list = request.list as ListQuery<CatalogFilter, CatalogSort>
@@ -71,7 +72,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/:customer/services', {
-    schema: {
+    schema: v1Write({
       tags: ['Customer assignments'],
       operationId: 'syncCustomerServices',
       summary: "Replace a customer's services",
@@ -88,7 +89,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         412: { ...PreconditionFailedBody, headers: setTagHeader() },
         ...errorResponses(401, 404, ...bodyErrorStatuses)
       }
-    },
+    }),
     preValidation: app.bindCustomer,
     attachValidation: true
   }, async (request, reply) => {
@@ -118,14 +119,14 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/:customer/services/:key', {
     config: { access: 'customer-read' },
-    schema: {
+    schema: v1Read({
       tags: ['Customer assignments'],
       operationId: 'checkCustomerService',
       summary: 'Feature-flag check',
       description: 'The service with its pivot when the customer has the service with this key (or id); 404 when not.',
       params: ServiceReferenceParams,
       response: { 200: AssignedService, ...errorResponses(400, 401, 404) }
-    },
+    }),
     preValidation: app.checkCustomerId
   }, async (request) => {
     const lookup = await findAssignedService(app.db, request.params.customer, request.params.key)

@@ -4,15 +4,11 @@ import { findUserForLogin } from '../db/queries/users.js'
 import { InvalidCredentialsError } from '../http-errors.js'
 import { LoginBody, LoginResult, LogoutResult } from '../schemas/auth.js'
 import { bodyErrorStatuses, errorResponses, withRateLimit } from '../schemas/common.js'
+import { withSharedErrors } from '../schemas/operations.js'
 import { decoyPasswordHash, verifyPassword } from '../security/passwords.js'
 import { generateToken, hashToken } from '../security/tokens.js'
 
 const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, options) => {
-  // Both routes are rate-limited: logins per IP address and email, a logout against its token.
-  app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, response: withRateLimit(route.schema?.response as Record<string, object>) }
-  })
-
   app.addHook('onReady', async () => { await decoyPasswordHash() })
 
   app.post('/login', {
@@ -24,7 +20,8 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
         'as the official PHP SDK sends them, as query parameters with no body.',
       security: [],
       body: LoginBody,
-      response: { 200: LoginResult, ...errorResponses(401, ...bodyErrorStatuses) }
+      // Rate-limited per IP address and email.
+      response: withRateLimit(withSharedErrors({ 200: LoginResult, ...errorResponses(401, ...bodyErrorStatuses) }, { body: true }))
     },
     preValidation: [async (request) => {
       // Only a missing body (read as `{}`) falls back to the query; any other non-object stays for validation to refuse.
@@ -49,7 +46,8 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
       summary: 'Log out',
       description: 'Revokes the token that authenticates this request.',
       security: [{ bearerAuth: [] }],
-      response: { 200: LogoutResult, ...errorResponses(400, 401, 413, 415) }
+      // Rate-limited against its token.
+      response: withRateLimit(withSharedErrors({ 200: LogoutResult, ...errorResponses(400, 401, 413, 415) }, { body: true }))
     },
     onRequest: [app.auth([app.verifyBearer]), app.throttleToken]
   }, async (request) => {

@@ -9,6 +9,7 @@ import { bodyErrorStatuses, errorResponses } from '../schemas/common.js'
 import { CustomerServiceParams } from '../schemas/customer-service.js'
 import { bodySchemaErrors } from './body-errors.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
+import { v1Write } from '../schemas/operations.js'
 
 /** Both lists together are longer than the route takes: their elements are not read. */
 function sizeErrors (attach: readonly unknown[], detach: readonly unknown[]): ErrorBag {
@@ -37,7 +38,7 @@ function idErrors (attach: readonly GivenId[], detach: readonly GivenId[], unkno
 
 const bulkAssignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/customers', {
-    schema: {
+    schema: v1Write({
       tags: ['Customer services'],
       operationId: 'bulkAssignCustomerService',
       summary: 'Give a service to many customers, or take it from them',
@@ -49,7 +50,7 @@ const bulkAssignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: ReasonHeaders,
       body: BulkAssignmentBody,
       response: { 200: BulkAssignmentResult, ...errorResponses(401, 404, ...bodyErrorStatuses) }
-    },
+    }),
     preValidation: app.bindCustomerService,
     attachValidation: true
   }, async (request) => {

@@ -8,8 +8,7 @@ import {
   listCustomerServices,
   updateCustomerService,
   type CatalogFilter,
-  type CatalogSort,
-  type CountedCustomerService as CountedServiceRecord
+  type CatalogSort
 } from '../db/queries/customer-services.js'
 import { Readable } from 'node:stream'
 import { customerFilters, customersOfServiceInChunks, customerSorts, listCustomersOfService, type CustomerFilter, type CustomerSort } from '../db/queries/customers.js'
@@ -29,6 +28,7 @@ import {
   UpdateCustomerServiceBody
 } from '../schemas/customer-service.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
+import { v1Read, v1Write } from '../schemas/operations.js'
 
 /** Customers read per query by the show endpoint; a service with more is streamed. */
 const SHOW_CHUNK_SIZE = 1000
@@ -46,7 +46,7 @@ function refuseReservedKey (key: string | undefined): void {
 
 const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
-    schema: {
+    schema: v1Read({
       tags: ['Customer services'],
       operationId: 'listCustomerServices',
       summary: 'List the catalog',
@@ -54,7 +54,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'Filter by `name` or `key` (case-insensitive substrings), sort by id, name, key, created_at or updated_at.',
       querystring: ListQuerystring(catalogFilters, catalogSorts),
       response: { 200: Paginated(CountedCustomerService, 'A page of the catalog.', { path: 'customer-services', item: { ...exampleService, customers_count: 12 } }), ...errorResponses(400, 401) }
-    },
+    }),
     preValidation: app.listQuery({ filters: catalogFilters, sorts: catalogSorts })
   }, async (request) => {
     const page = await listCustomerServices(app.db, app.dialect, request.list as ListQuery<CatalogFilter, CatalogSort>)
@@ -62,7 +62,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:id', {
-    schema: {
+    schema: v1Read({
       tags: ['Customer services'],
       operationId: 'getCustomerService',
       summary: 'Show a service',
@@ -70,10 +70,10 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'customers is streamed; `GET /api/v1/customer-services/{id}/customers` pages through them instead.',
       params: CustomerServiceParams,
       response: { 200: CustomerServiceWithCustomers, ...errorResponses(400, 401, 404) }
-    },
+    }),
     preValidation: app.bindCustomerService
   }, async (request, reply) => {
-    const service = request.customerService as CountedServiceRecord
+    const service = request.customerService as CountedCustomerService
     const chunks = customersOfServiceInChunks(app.db, service.id, SHOW_CHUNK_SIZE)
     const first = await chunks.next()
     const customers = first.done === true ? [] : first.value
@@ -86,7 +86,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:id/customers', {
-    schema: {
+    schema: v1Read({
       tags: ['Customer services'],
       operationId: 'listCustomersOfService',
       summary: 'List the customers that have a service',
@@ -101,7 +101,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         ...errorResponses(400, 401, 404)
       }
-    },
+    }),
     preValidation: [app.bindCustomerService, app.listQuery({ filters: customerFilters, sorts: customerSorts })]
   }, async (request) => {
     const page = await listCustomersOfService(app.db, app.dialect, request.params.id, request.list as ListQuery<CustomerFilter, CustomerSort>)
@@ -109,7 +109,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/', {
-    schema: {
+    schema: v1Write({
       tags: ['Customer services'],
       operationId: 'createCustomerService',
       summary: 'Add a service to the catalog',
@@ -117,7 +117,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: CreateCustomerServiceBody,
       headers: ReasonHeaders,
       response: { 201: CountedCustomerService, ...errorResponses(401, ...bodyErrorStatuses) }
-    }
+    })
   }, async (request, reply) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
     refuseReservedKey(key)
@@ -136,7 +136,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/:id', {
-    schema: {
+    schema: v1Write({
       tags: ['Customer services'],
       operationId: 'updateCustomerService',
       summary: 'Change a service',
@@ -145,7 +145,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: UpdateCustomerServiceBody,
       headers: ReasonHeaders,
       response: { 200: CountedCustomerService, ...errorResponses(401, 404, ...bodyErrorStatuses) }
-    },
+    }),
     preValidation: app.bindCustomerService
   }, async (request) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
@@ -166,7 +166,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.delete('/:id', {
-    schema: {
+    schema: v1Write({
       tags: ['Customer services'],
       operationId: 'deleteCustomerService',
       summary: 'Remove a service from the catalog',
@@ -174,7 +174,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: CustomerServiceParams,
       headers: ReasonHeaders,
       response: { 204: Deleted, 409: ServiceInUseBody, ...errorResponses(400, 401, 404, 422) }
-    },
+    }),
     preValidation: app.bindCustomerService
   }, async (request, reply) => {
     const outcome = await deleteCustomerService(app.db, app.dialect, request.params.id, changeContextOf(request))

@@ -7,10 +7,11 @@ import { bodyErrorStatuses, errorResponses } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
 import { CreateCustomerTokenBody, CustomerTokenResult } from '../schemas/customer-token.js'
 import { generateToken, hashToken } from '../security/tokens.js'
+import { v1Write } from '../schemas/operations.js'
 
 const customerTokenRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, options) => {
   app.post('/:customer/tokens', {
-    schema: {
+    schema: v1Write({
       tags: ['Authentication'],
       operationId: 'createCustomerToken',
       summary: 'Issue a customer token',
@@ -21,7 +22,7 @@ const customerTokenRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }
       params: CustomerParams,
       body: CreateCustomerTokenBody,
       response: { 201: CustomerTokenResult, ...errorResponses(401, 404, ...bodyErrorStatuses) }
-    },
+    }),
     preValidation: app.bindCustomer
   }, async (request, reply) => {
     const ttl = request.body.expires_in ?? options.tokenTtlSeconds

@@ -7,7 +7,6 @@ import {
   listCustomers,
   updateCustomer,
   type CustomerFilter,
-  type CustomerRecord,
   type CustomerSort
 } from '../db/queries/customers.js'
 import type { ListQuery } from '../domain/list-query.js'
@@ -15,10 +14,11 @@ import { ModelNotFoundError } from '../http-errors.js'
 import { bodyErrorStatuses, Deleted, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
 import { CreateCustomerBody, Customer, CustomerParams, exampleCustomer, UpdateCustomerBody } from '../schemas/customer.js'
+import { v1Read, v1Write } from '../schemas/operations.js'
 
 const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
-    schema: {
+    schema: v1Read({
       tags: ['Customers'],
       operationId: 'listCustomers',
       summary: 'List customers',
@@ -26,7 +26,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'sort by id, name, customer_account, created_at or updated_at.',
       querystring: ListQuerystring(customerFilters, customerSorts),
       response: { 200: Paginated(Customer, 'A page of customers.', { path: 'customers', item: exampleCustomer }), ...errorResponses(400, 401) }
-    },
+    }),
     preValidation: app.listQuery({ filters: customerFilters, sorts: customerSorts })
   }, async (request) => {
     const page = await listCustomers(app.db, app.dialect, request.list as ListQuery<CustomerFilter, CustomerSort>)
@@ -34,7 +34,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/', {
-    schema: {
+    schema: v1Write({
       tags: ['Customers'],
       operationId: 'createCustomer',
       summary: 'Add a customer',
@@ -42,26 +42,26 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: CreateCustomerBody,
       headers: ReasonHeaders,
       response: { 201: Customer, ...errorResponses(401, ...bodyErrorStatuses) }
-    }
+    })
   }, async (request, reply) => {
     return reply.code(201).send(await createCustomer(app.db, app.dialect, request.body.name, changeContextOf(request)))
   })
 
   app.get('/:customer', {
     config: { access: 'customer-read' },
-    schema: {
+    schema: v1Read({
       tags: ['Customers'],
       operationId: 'getCustomer',
       summary: 'Show a customer',
       description: 'One customer.',
       params: CustomerParams,
       response: { 200: Customer, ...errorResponses(400, 401, 404) }
-    },
+    }),
     preValidation: app.bindCustomer
-  }, async (request) => request.customer as CustomerRecord)
+  }, async (request) => request.customer as Customer)
 
   app.patch('/:customer', {
-    schema: {
+    schema: v1Write({
       tags: ['Customers'],
       operationId: 'updateCustomer',
       summary: 'Rename a customer',
@@ -70,7 +70,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: UpdateCustomerBody,
       headers: ReasonHeaders,
       response: { 200: Customer, ...errorResponses(401, 404, ...bodyErrorStatuses) }
-    },
+    }),
     preValidation: app.bindCustomer
   }, async (request) => {
     const customer = await updateCustomer(app.db, app.dialect, request.params.customer, request.body, changeContextOf(request))
@@ -79,7 +79,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.delete('/:customer', {
-    schema: {
+    schema: v1Write({
       tags: ['Customers'],
       operationId: 'deleteCustomer',
       summary: 'Delete a customer',
@@ -88,7 +88,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: CustomerParams,
       headers: ReasonHeaders,
       response: { 204: Deleted, ...errorResponses(400, 401, 404, 422) }
-    },
+    }),
     preValidation: app.bindCustomer
   }, async (request, reply) => {
     if (!await deleteCustomer(app.db, app.dialect, request.params.customer, changeContextOf(request))) {

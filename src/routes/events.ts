@@ -5,6 +5,7 @@ import { newestEventId, readEvents } from '../db/queries/events.js'
 import { ValidationFailedError } from '../http-errors.js'
 import { errorResponses } from '../schemas/common.js'
 import { ChangeEvent, DEFAULT_EVENT_LIMIT, EventPage, EventsQuerystring, unissuedCursorMessage } from '../schemas/event.js'
+import { v1Read } from '../schemas/operations.js'
 
 /** What a parameter given as a list is told: the type its schema has. */
 const listRefusals = { after: 'The after field must be a string.', limit: 'The limit field must be an integer.' } as const
@@ -25,7 +26,7 @@ async function normalizeQuery (request: FastifyRequest): Promise<void> {
 
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
-    schema: {
+    schema: v1Read({
       tags: ['Change events'],
       operationId: 'listChangeEvents',
       summary: 'Follow changes',
@@ -35,7 +36,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'at least once (a consumer that loses its cursor reads events again): use the event id to deduplicate.',
       querystring: EventsQuerystring,
       response: { 200: EventPage, ...errorResponses(400, 401, 422) }
-    },
+    }),
     preValidation: normalizeQuery
   }, async (request) => {
     const after = request.query.after ?? '0'

@@ -7,6 +7,7 @@ import { errorResponses, Paginated } from '../schemas/common.js'
 import { CustomerServiceParams } from '../schemas/customer-service.js'
 import { CustomerParams } from '../schemas/customer.js'
 import { exampleHistoryEntry, HistoryEntry, HistoryQuerystring } from '../schemas/history.js'
+import { v1Read } from '../schemas/operations.js'
 
 const listSpec = { filters: historyFilters, sorts: historySorts, defaultSorts: [{ field: 'id', direction: 'desc' }] } as const
 
@@ -26,7 +27,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/customers/:customer/services/history', {
-    schema: {
+    schema: v1Read({
       tags: ['Assignment history'],
       operationId: 'listCustomerAssignmentHistory',
       summary: "A customer's assignment history",
@@ -40,12 +41,12 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         200: Paginated(HistoryEntry, "A page of the customer's assignment history.", { path: 'customers/42/services/history', item: exampleHistoryEntry }),
         ...errorResponses(400, 401, 404, 422)
       }
-    },
+    }),
     preValidation: [app.bindCustomer, app.listQuery(listSpec)]
   }, async (request) => await answer(request, { customerId: request.params.customer }))
 
   app.get('/customer-services/:id/history', {
-    schema: {
+    schema: v1Read({
       tags: ['Assignment history'],
       operationId: 'listServiceAssignmentHistory',
       summary: "A service's assignment history",
@@ -57,7 +58,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         200: Paginated(HistoryEntry, "A page of the service's assignment history.", { path: 'customer-services/7/history', item: exampleHistoryEntry }),
         ...errorResponses(400, 401, 404, 422)
       }
-    },
+    }),
     preValidation: [app.bindCustomerService, app.listQuery(listSpec)]
   }, async (request) => await answer(request, { serviceId: request.params.id }))
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { errorResponses } from '../schemas/common.js'
+import { withSharedErrors } from '../schemas/operations.js'
 import { HealthBody, UnavailableBody, VersionBody } from '../schemas/system.js'
 
 /**
@@ -28,7 +29,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ version: string, readinessTimeou
       summary: 'Service version',
       description: 'The running version of the service. No token needed.',
       security: [],
-      response: { 200: VersionBody, ...errorResponses(400) }
+      response: withSharedErrors({ 200: VersionBody, ...errorResponses(400) }, { body: false })
     }
   }, async () => ({ version: options.version, status: 'ok' as const }))
 
@@ -39,7 +40,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ version: string, readinessTimeou
       summary: 'Liveness probe',
       description: 'Answers 200 while the process serves requests.',
       security: [],
-      response: { 200: HealthBody, ...errorResponses(400) }
+      response: withSharedErrors({ 200: HealthBody, ...errorResponses(400) }, { body: false })
     }
   }, async () => ({ status: 'ok' as const }))
 
@@ -50,7 +51,7 @@ const systemRoutes: FastifyPluginAsyncTypebox<{ version: string, readinessTimeou
       summary: 'Readiness probe',
       description: 'Answers 200 when the database answers, 503 otherwise.',
       security: [],
-      response: { 200: HealthBody, 503: UnavailableBody, ...errorResponses(400) }
+      response: withSharedErrors({ 200: HealthBody, 503: UnavailableBody, ...errorResponses(400) }, { body: false })
     }
   }, async (request, reply) => {
     try {

@@ -7,7 +7,6 @@ import customerTokenRoutes from './customer-tokens.js'
 import customerRoutes from './customers.js'
 import eventRoutes from './events.js'
 import historyRoutes from './history.js'
-import { errorResponses, withRateLimit } from '../schemas/common.js'
 
 /**
  * Everything under /api/v1 needs a bearer token; the check runs before anything else,
@@ -15,6 +14,13 @@ import { errorResponses, withRateLimit } from '../schemas/common.js'
  * what the token may do (a customer token: its routes and its customer only), and only
  * then may a read be answered from the answer cache, or a write's retry from its stored
  * answer (`Idempotency-Key`).
+ *
+ * Each route's schema says all it answers: `v1Read` and `v1Write` (src/schemas/operations.ts)
+ * add what every route here shares (the token, 403, the rate limit's headers and 429, the
+ * request limits, 500 and 503, and on writes `Idempotency-Key`). One hook here reaches into
+ * the routes: `idempotency.protect` runs every POST, PUT, PATCH and DELETE through the key's
+ * claim, replay and store, as `v1Write` documents (it refuses a write whose schema does not say
+ * so). The errors plugin's root onRoute only reads each route's path and method, for the 405.
  */
 const v1: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, options) => {
   app.addHook('onRequest', app.auth([app.verifyBearer]))
@@ -24,13 +30,7 @@ const v1: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, o
     app.addHook('onRequest', app.answerCache.serve)
     app.addHook('onSend', app.answerCache.store)
   }
-  // Before the rate limit's onRoute, which adds its headers to the answers this one adds.
   app.addHook('onRoute', app.idempotency.protect)
-  app.addHook('onRoute', (route) => {
-    // Any route may refuse a customer token.
-    const response = withRateLimit({ ...route.schema?.response as Record<string, object>, ...errorResponses(403) })
-    route.schema = { ...route.schema, security: [{ bearerAuth: [] }], response }
-  })
   await app.register(customerServiceRoutes, { prefix: '/customer-services' })
   await app.register(bulkAssignmentRoutes, { prefix: '/customer-services' })
   await app.register(customerRoutes, { prefix: '/customers' })

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { IdInput, Id, Timestamp } from './common.js'
 import { CustomerService, exampleService, ServiceKey } from './customer-service.js'
+import { preconditionFailedMessage } from './messages.js'
 
 export const MAX_SYNC_ENTRIES = 1000
 
@@ -11,6 +12,7 @@ export const Pivot = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp
 })
+export type Pivot = Static<typeof Pivot>
 
 export const exampleAssignedService = {
   ...exampleService,
@@ -24,6 +26,7 @@ export const AssignedService = Type.Object({
   description: 'The service, with the pivot row that assigns it to the customer.',
   examples: [exampleAssignedService]
 })
+export type AssignedService = Static<typeof AssignedService>
 
 /** An entry of the customer's list: with `at`, it also says whether the service has left the catalog since. */
 export const ListedAssignedService = Type.Object({
@@ -36,6 +39,7 @@ export const ListedAssignedService = Type.Object({
   description: 'The service, with the pivot row that assigns it to the customer.',
   examples: [exampleAssignedService, { ...exampleAssignedService, deleted_at: '2026-12-01T09:00:00.000000Z' }]
 })
+export type ListedAssignedService = Static<typeof ListedAssignedService>
 
 export const PivotAttributes = Type.Union([
   Type.Object({
@@ -107,8 +111,6 @@ export const IfMatchHeaders = Type.Object({
     examples: ['"v1234"']
   }))
 })
-
-export const preconditionFailedMessage = "The customer's services have changed since you read them."
 
 export const PreconditionFailedBody = Type.Object({
   message: Type.String({ examples: [preconditionFailedMessage] }),

@@ -8,6 +8,7 @@ export const LoginBody = Type.Object({
 export type LoginBody = Static<typeof LoginBody>
 
 export const User = Type.Object({ id: Id, name: Type.String(), email: Type.String() })
+export type User = Static<typeof User>
 
 export const LoginResult = Type.Object({
   token: Type.String({ description: 'Bearer token, shown once. Send it as `Authorization: Bearer <token>`.' }),

@@ -1,5 +1,7 @@
 import { Type, type TSchema } from 'typebox'
 import { MAX_ID } from '../domain/ids.js'
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../domain/list-query.js'
+import { forbiddenMessage, serverErrorMessage, tooManyAttemptsMessage, unauthenticatedMessage, unavailableMessage } from './messages.js'
 
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID, examples: [42] })
 
@@ -20,7 +22,7 @@ export const Timestamp = Type.String({
 })
 
 export const ErrorBody = Type.Object({
-  message: Type.String({ examples: ['Unauthenticated.'] })
+  message: Type.String({ examples: [unauthenticatedMessage] })
 }, { $id: 'ErrorBody', description: 'Every error answer carries at least a message.' })
 
 export const ValidationErrorBody = Type.Object({
@@ -52,7 +54,7 @@ function pageExample (path: string, item: unknown) {
     ],
     next_page_url: null,
     path: `http://localhost:3000/api/v1/${path}`,
-    per_page: 10,
+    per_page: DEFAULT_PER_PAGE,
     prev_page_url: null,
     to: 1,
     total: 1
@@ -73,7 +75,7 @@ export function Paginated<Item extends TSchema> (item: Item, description: string
     links: Type.Array(PageLink),
     next_page_url: nullableUrl,
     path: Type.String({ format: 'uri' }),
-    per_page: Type.Integer({ minimum: 1, maximum: 100 }),
+    per_page: Type.Integer({ minimum: 1, maximum: MAX_PER_PAGE }),
     prev_page_url: nullableUrl,
     to: nullableInteger,
     total: Type.Integer({ minimum: 0 })
@@ -97,9 +99,21 @@ export function ListQuerystring (filters: readonly string[], sorts: readonly str
       pattern: `^-?(${sorts.join('|')})(,-?(${sorts.join('|')}))*$`,
       examples: ['-created_at,name']
     })),
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'A value that is not a positive integer means 1; a page past the end is empty.' })),
-    per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Larger values are capped at 100.' }))
+    ...pageParameters()
   })
+}
+
+/** `page` and `per_page`, as every list takes them (a new object each time: no YAML anchors in the spec). */
+export function pageParameters () {
+  return {
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'A value that is not a positive integer means 1; a page past the end is empty.' })),
+    per_page: Type.Optional(Type.Integer({
+      minimum: 1,
+      maximum: MAX_PER_PAGE,
+      default: DEFAULT_PER_PAGE,
+      description: `Larger values are capped at ${MAX_PER_PAGE}.`
+    }))
+  }
 }
 
 export const Deleted = Type.Null({ description: 'Deleted; the answer has no body.' })
@@ -109,16 +123,17 @@ export const sharedSchemas = [ErrorBody, ValidationErrorBody]
 
 const errorDescriptions = {
   400: 'Malformed request: invalid JSON, a body that is not an object, NUL characters, or an unknown filter or sort.',
-  401: 'Missing, malformed, unknown, revoked or expired token: `{"message": "Unauthenticated."}`.',
-  403: 'A customer token asked for what it may not do (an admin-only route, another customer, a service without `can_be_enabled`): `{"message": "This action is unauthorized."}`.',
+  401: `Missing, malformed, unknown, revoked or expired token: \`{"message": "${unauthenticatedMessage}"}\`.`,
+  403: 'A customer token asked for what it may not do (an admin-only route, another customer, a service without ' +
+    `\`can_be_enabled\`): \`{"message": "${forbiddenMessage}"}\`.`,
   404: 'No such record: `{"message": "No query results for model [App\\Models\\Customer] 42"}`.',
   413: 'The request body is larger than 1 MiB.',
   414: 'The request URL is longer than 8 KiB, or one of its path segments longer than 200 characters.',
   415: 'The body is neither JSON nor form-encoded.',
   422: 'Validation failed: the first message, and each failing field\'s messages, as Laravel writes them.',
-  429: 'Too many requests: `{"message": "Too Many Attempts."}`. `Retry-After` says in how many seconds to try again.',
-  500: 'An unexpected failure: `{"message": "Server Error"}`, with no detail.',
-  503: 'The database cannot be reached (or stayed locked), or the server is shutting down: `{"message": "Service Unavailable"}`. Try again later.'
+  429: `Too many requests: \`{"message": "${tooManyAttemptsMessage}"}\`. \`Retry-After\` says in how many seconds to try again.`,
+  500: `An unexpected failure: \`{"message": "${serverErrorMessage}"}\`, with no detail.`,
+  503: `The database cannot be reached (or stayed locked), or the server is shutting down: \`{"message": "${unavailableMessage}"}\`. Try again later.`
 } as const
 
 /** Error answers a route can give, each a reference to the shared error shape. */
@@ -147,12 +162,13 @@ function responseHeaders (...names: Array<keyof typeof rateLimitHeaders>) {
 }
 
 /** The answers of a rate-limited operation: they may carry the rate-limit headers, and a 429 is added. */
-export function withRateLimit (responses: Record<string, object>): Record<string, object> {
+export function withRateLimit<Responses extends Record<string, object>> (responses: Responses): Responses {
   const headers = responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining')
   const counted = Object.fromEntries(Object.entries(responses).map(([status, response]) =>
     [status, status === '414' ? response : { ...response, headers: { ...(response as { headers?: object }).headers, ...headers } }]))
   const tooMany = { ...errorResponses(429)[429], headers: responseHeaders('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'Retry-After', 'X-RateLimit-Reset') }
-  return { ...counted, 429: tooMany }
+  const answers: Record<string, object> = { ...counted, 429: tooMany }
+  return answers as Responses
 }
 
 /** The errors every route with a JSON body can give, besides its own. */

@@ -29,17 +29,20 @@ export const exampleService = {
 }
 
 export const CustomerService = Type.Object(serviceFields)
+export type CustomerService = Static<typeof CustomerService>
 
 export const CountedCustomerService = Type.Object({
   ...serviceFields,
   customers_count: Type.Integer({ minimum: 0, description: 'How many customers have the service.' })
 }, { description: 'The catalog entry.', examples: [{ ...exampleService, customers_count: 12 }] })
+export type CountedCustomerService = Static<typeof CountedCustomerService>
 
 export const CustomerSummary = Type.Object({
   id: Id,
   name: Type.String(),
   customer_account: Type.String({ examples: ['CL000042'] })
 })
+export type CustomerSummary = Static<typeof CustomerSummary>
 
 export const CustomerServiceWithCustomers = Type.Object({
   ...CountedCustomerService.properties,

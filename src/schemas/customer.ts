@@ -19,6 +19,7 @@ export const Customer = Type.Object({
   description: 'The customer.',
   examples: [exampleCustomer]
 })
+export type Customer = Static<typeof Customer>
 
 const CustomerName = Type.String({ minLength: 1, maxLength: 255 })
 

@@ -1,4 +1,4 @@
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Id, Timestamp } from './common.js'
 import { CustomerService } from './customer-service.js'
 import { Customer } from './customer.js'
@@ -54,6 +54,7 @@ export const ChangeEvent = Type.Object({
     Type.Record(Type.String(), Type.Unknown(), { title: 'Other', description: 'Event types added later: skip the types you do not know.' })
   ])
 }, { examples: [exampleEvent] })
+export type ChangeEvent = Static<typeof ChangeEvent>
 
 export const EventsQuerystring = Type.Object({
   after: Type.Optional(Type.String({

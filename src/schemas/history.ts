@@ -1,5 +1,6 @@
-import { Type } from 'typebox'
-import { Id, Timestamp } from './common.js'
+import { Type, type Static } from 'typebox'
+import { assignmentActions, type AssignmentAction } from '../domain/history-filters.js'
+import { Id, pageParameters, Timestamp } from './common.js'
 
 const VersionState = Type.Union([
   Type.Object({ version: Type.Union([Type.String(), Type.Null()]) }),
@@ -25,7 +26,7 @@ export const HistoryEntry = Type.Object({
   customer_id: Id,
   customer_service_id: Id,
   service_key: Type.String({ description: 'The service\'s key when the change was made.' }),
-  action: Type.Union([Type.Literal('attached'), Type.Literal('detached'), Type.Literal('updated')]),
+  action: Type.Unsafe<AssignmentAction>(Type.Union(assignmentActions.map((action) => Type.Literal(action)))),
   before: { ...VersionState, description: 'The pivot attributes before the change; null for an attach.' },
   after: { ...VersionState, description: 'The pivot attributes after the change; null for a detach.' },
   user_id: Type.Union([Type.Integer(), Type.Null()], { description: 'The user whose token made the change.' }),
@@ -36,10 +37,11 @@ export const HistoryEntry = Type.Object({
   description: 'One change of one customer\'s assignment of one service.',
   examples: [exampleHistoryEntry]
 })
+export type HistoryEntry = Static<typeof HistoryEntry>
 
 export const HistoryQuerystring = Type.Object({
   filter: Type.Optional(Type.Object({
-    action: Type.Optional(Type.String({ description: 'Any of `attached`, `detached`, `updated`, comma-separated.', examples: ['attached,detached'] })),
+    action: Type.Optional(Type.String({ description: `Any of ${assignmentActions.map((action) => `\`${action}\``).join(', ')}, comma-separated.`, examples: ['attached,detached'] })),
     service_key: Type.Optional(Type.String({ description: 'Case-insensitive substring of the service\'s key at the time; a comma separates alternatives.' })),
     from: Type.Optional(Type.String({ description: 'Changes at or after this time (ISO-8601 date and time with `Z` or an offset).', examples: ['2026-01-01T00:00:00Z'] })),
     to: Type.Optional(Type.String({ description: 'Changes at or before this time (ISO-8601 date and time with `Z` or an offset).', examples: ['2026-02-01T00:00:00+01:00'] }))
@@ -49,6 +51,5 @@ export const HistoryQuerystring = Type.Object({
     description: 'Newest first (`-id`) by default; `id` for oldest first.',
     examples: ['id']
   })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'A value that is not a positive integer means 1; a page past the end is empty.' })),
-  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Larger values are capped at 100.' }))
+  ...pageParameters()
 })

@@ -1,14 +1,12 @@
 import { Type } from 'typebox'
 import { errorResponses } from './common.js'
+import { answerLostMessage, keyInUseMessage, keyReusedMessage } from './messages.js'
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key'
 export const REPLAYED_HEADER = 'Idempotent-Replayed'
 
 const IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
-export const keyInUseMessage = 'A request with this Idempotency-Key is still being processed.'
-export const answerLostMessage = 'A request with this Idempotency-Key was applied, but its answer was not recorded; read the resource to see its state.'
-export const keyReusedMessage = 'The Idempotency-Key was already used with a different request.'
 export const invalidKeyMessage = `The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.`
 
 /** 1–255 printable ASCII characters (space included, as in the IETF draft's sf-string). */

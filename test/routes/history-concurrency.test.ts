@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { setup, testDialects, type Client } from '../helpers/app.js'
-import type { HistoryEntry as Entry } from '../../src/db/queries/history.js'
+import type { HistoryEntry as Entry } from '../../src/schemas/history.js'
 
 /** A customer's whole history, oldest first, page by page. */
 async function fullHistory (api: Client, customerId: number): Promise<Entry[]> {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { clientFor, setup, testDialects, type Client } from '../helpers/app.js'
 import { seedServicesAndCustomer as seed } from '../helpers/seed.js'
-import type { HistoryEntry as Entry } from '../../src/db/queries/history.js'
+import type { HistoryEntry as Entry } from '../../src/schemas/history.js'
 
 const historyOf = async (api: Client, url: string, query = '') =>
   (await api({ method: 'GET', url: `${url}/history?per_page=100${query}` })).json().data as Entry[]

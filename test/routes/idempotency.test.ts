@@ -384,3 +384,10 @@ for (const dialect of testDialects()) {
     })
   })
 }
+
+t.test('a write whose schema does not document Idempotency-Key is refused when it is declared', async (t) => {
+  const app = await buildTestApp(t, 'sqlite')
+  const write = { method: 'POST' as const, url: '/api/v1/undocumented', handler: async () => ({}) }
+  t.throws(() => app.idempotency.protect({ ...write, schema: { response: { 200: { type: 'object' } } } }), /does not say so/)
+  t.doesNotThrow(() => app.idempotency.protect({ method: 'GET', url: '/api/v1/undocumented', handler: async () => ({}) }), 'a read is left alone')
+})

@@ -5,26 +5,15 @@ import { isStorableId } from '../../domain/ids.js'
 import type { ListQuery } from '../../domain/list-query.js'
 import { toLaravelTimestamp, toStoredBound, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
+import type { AssignedService, ListedAssignedService } from '../../schemas/assignment.js'
 import type { AssignmentsTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
-import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort, type CustomerServiceRecord } from './customer-services.js'
+import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort } from './customer-services.js'
 import { laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
 import { applyFilters, applySorts, boundPatterns, compiledList, countRows, fetchPage, filterMatches, type Page } from './list.js'
 import { lockCustomer, lockServiceCounters } from './locks.js'
 import { referencedServiceId, referenceValues } from './service-reference.js'
-
-export interface Pivot {
-  customer_id: number
-  customer_service_id: number
-  version: string | null
-  created_at: string
-  updated_at: string
-}
-
-export interface AssignedService extends CustomerServiceRecord {
-  pivot: Pivot
-}
 
 const pivotColumns = [
   'customer_customer_service.customer_id',
@@ -153,11 +142,6 @@ function catalogOfAnyTime (db: Kysely<DB>) {
     .unionAll(db.selectFrom('deleted_customer_services').select([...columns, 'deleted_at']))
 }
 
-export interface HistoricAssignedService extends AssignedService {
-  /** When the service was deleted from the catalog since; null while it is in the catalog. */
-  deleted_at: string | null
-}
-
 /**
  * A page of the services the customer had at `at`, with the list's filters and sorts;
  * services deleted from the catalog since are included, as they were when deleted.
@@ -168,7 +152,7 @@ export async function listServicesOfCustomerAt (
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>,
   at: Date
-): Promise<Page<HistoricAssignedService>> {
+): Promise<Page<ListedAssignedService>> {
   const assigned = db.selectFrom(assignmentsAt(db, customerId, at).as('customer_customer_service'))
     .innerJoin(catalogOfAnyTime(db).as('customer_services'), 'customer_services.id', 'customer_customer_service.customer_service_id')
   const matches = filterMatches(query.filters)

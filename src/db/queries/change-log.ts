@@ -1,7 +1,8 @@
 import { sql, type Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
-import type { AssignmentAction, AssignmentHistoryTable, DB } from '../tables.js'
+import type { AssignmentAction } from '../../domain/history-filters.js'
+import type { AssignmentHistoryTable, DB } from '../tables.js'
 import { chunks, ROWS_PER_INSERT } from '../../domain/chunks.js'
 
 /** One assignment that changed; a version is null both when unset and when there was no row. */

@@ -4,6 +4,7 @@ import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
 import { isUniqueViolation } from '../errors.js'
+import type { CountedCustomerService, CustomerService } from '../../schemas/customer-service.js'
 import type { CustomerServicesTable, DB, DeletedCustomerServicesTable } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
@@ -31,20 +32,6 @@ export const catalogColumns: ListColumns<CatalogFilter, CatalogSort> = {
   }
 }
 
-export interface CustomerServiceRecord {
-  id: number
-  key: string
-  name: string
-  description: string | null
-  can_be_enabled: boolean
-  created_at: string
-  updated_at: string
-}
-
-export interface CountedCustomerService extends CustomerServiceRecord {
-  customers_count: number
-}
-
 export interface CustomerServiceInput {
   key: string
   name: string
@@ -66,7 +53,7 @@ export const serviceColumns = [
 
 type ServiceRow = Pick<Selectable<CustomerServicesTable>, 'id' | 'key' | 'name' | 'description' | 'can_be_enabled' | 'created_at' | 'updated_at'>
 
-export function toServiceRecord (row: ServiceRow): CustomerServiceRecord {
+export function toServiceRecord (row: ServiceRow): CustomerService {
   return {
     id: row.id,
     key: row.key,

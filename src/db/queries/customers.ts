@@ -4,6 +4,8 @@ import type { ListQuery } from '../../domain/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
+import type { Customer } from '../../schemas/customer.js'
+import type { CustomerSummary } from '../../schemas/customer-service.js'
 import type { CustomersTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
@@ -31,19 +33,11 @@ export const customerColumns: ListColumns<CustomerFilter, CustomerSort> = {
   }
 }
 
-export interface CustomerRecord {
-  id: number
-  name: string
-  customer_account: string
-  created_at: string
-  updated_at: string
-}
-
 const selectedColumns = ['customers.id', 'customers.name', 'customers.customer_account', 'customers.created_at', 'customers.updated_at'] as const
 
 type CustomerRow = Pick<Selectable<CustomersTable>, 'id' | 'name' | 'customer_account' | 'created_at' | 'updated_at'>
 
-function toCustomerRecord (row: CustomerRow): CustomerRecord {
+function toCustomerRecord (row: CustomerRow): Customer {
   return {
     id: row.id,
     name: row.name,
@@ -60,15 +54,9 @@ const customerList = compiledList<[], CustomerFilter, CustomerSort, CustomerRow>
   unfilteredTotal: async (db) => await rowCount(db, 'customers')
 })
 
-export async function listCustomers (db: Kysely<DB>, dialect: DialectName, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
+export async function listCustomers (db: Kysely<DB>, dialect: DialectName, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<Customer>> {
   const page = await customerList(db, dialect, [], query)
   return { rows: page.rows.map(toCustomerRecord), total: page.total }
-}
-
-export interface CustomerSummary {
-  id: number
-  name: string
-  customer_account: string
 }
 
 const summaryColumns = ['customers.id', 'customers.name', 'customers.customer_account'] as const
@@ -140,13 +128,13 @@ export async function * customersOfServiceInChunks (db: Kysely<DB>, serviceId: n
 
 const customerById = compiledOnce((db, id: number) => db.selectFrom('customers').select(selectedColumns).where('id', '=', id))
 
-export async function findCustomer (db: Kysely<DB>, id: number): Promise<CustomerRecord | undefined> {
+export async function findCustomer (db: Kysely<DB>, id: number): Promise<Customer | undefined> {
   const [row] = await customerById(db, id)
   return row === undefined ? undefined : toCustomerRecord(row)
 }
 
 /** The account number derives from the id, so it is written once the insert has given one. */
-export async function createCustomer (db: Kysely<DB>, dialect: DialectName, name: string, context: ChangeContext): Promise<CustomerRecord> {
+export async function createCustomer (db: Kysely<DB>, dialect: DialectName, name: string, context: ChangeContext): Promise<Customer> {
   const timestamp = toStoredTimestamp(context.at)
   return await inTransaction(db, async (trx) => {
     const { id } = await trx.insertInto('customers')
@@ -171,7 +159,7 @@ export async function updateCustomer (
   id: number,
   changes: { name?: string },
   context: ChangeContext
-): Promise<CustomerRecord | undefined> {
+): Promise<Customer | undefined> {
   return await inTransaction(db, async (trx) => {
     const row = await trx.updateTable('customers')
       .set({
@@ -221,6 +209,6 @@ export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: 
 }
 
 /** A customer event's data: the customer as it is (or was, for a deletion), and who changed it. */
-function customerPayload (customer: CustomerRecord, context: ChangeContext): Record<string, unknown> {
+function customerPayload (customer: Customer, context: ChangeContext): Record<string, unknown> {
   return { customer, user_id: context.userId, token_id: context.tokenId, reason: context.reason }
 }

@@ -1,16 +1,9 @@
 import { sql, type Kysely } from 'kysely'
 import { toLaravelTimestamp } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
+import type { ChangeEvent } from '../../schemas/event.js'
 import type { DB } from '../tables.js'
 import { OUTBOX_LOCK } from './change-log.js'
-
-export interface ChangeEventRecord {
-  /** The event's cursor: its id, as a string (ids may outgrow JSON's safe integers one day). */
-  id: string
-  type: string
-  occurred_at: string
-  data: Record<string, unknown>
-}
 
 function eventsAfter (db: Kysely<DB>, after: number, limit: number) {
   return db.selectFrom('change_events')
@@ -27,7 +20,7 @@ function eventsAfter (db: Kysely<DB>, after: number, limit: number) {
  * when no writer that may hold a smaller id is still running. A first read without it answers
  * an idle poll, which then costs writers nothing.
  */
-export async function readEvents (db: Kysely<DB>, dialect: DialectName, after: number, limit: number): Promise<ChangeEventRecord[]> {
+export async function readEvents (db: Kysely<DB>, dialect: DialectName, after: number, limit: number): Promise<ChangeEvent[]> {
   let rows = await eventsAfter(db, after, limit).execute()
   if (dialect === 'postgres' && rows.length > 0) {
     rows = await db.transaction().execute(async (trx) => {

@@ -2,26 +2,13 @@ import { sql, type Kysely, type Selectable } from 'kysely'
 import type { HistoryFilters } from '../../domain/history-filters.js'
 import { toLaravelTimestamp, toStoredBound } from '../../domain/timestamps.js'
 import type { DialectName } from '../database.js'
-import type { AssignmentAction, AssignmentHistoryTable, DB } from '../tables.js'
+import type { HistoryEntry } from '../../schemas/history.js'
+import type { AssignmentHistoryTable, DB } from '../tables.js'
 import { changeFacts } from './change-log.js'
 import { boundPatterns, countRows, distinctPatterns, fetchPage, matchesAnyPattern, type Page } from './list.js'
 
 export const historyFilters = ['action', 'service_key', 'from', 'to'] as const
 export const historySorts = ['id'] as const
-
-export interface HistoryEntry {
-  id: number
-  customer_id: number
-  customer_service_id: number
-  service_key: string
-  action: AssignmentAction
-  before: { version: string | null } | null
-  after: { version: string | null } | null
-  user_id: number | null
-  token_id: number | null
-  reason: string | null
-  created_at: string
-}
 
 export interface HistoryQuery {
   readonly filters: HistoryFilters

@@ -4,11 +4,11 @@ import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { isForeignKeyViolation } from '../errors.js'
-import type { UserRecord } from './users.js'
+import type { User } from '../../schemas/auth.js'
 
 export interface TokenOwner {
   tokenId: number
-  user: UserRecord
+  user: User
   access: Access
   lastUsedAt: Date | null
   expiresAt: Date

@@ -1,22 +1,17 @@
 import type { Kysely } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import { isUniqueViolation } from '../errors.js'
+import type { User } from '../../schemas/auth.js'
 import type { DB } from '../tables.js'
 
 export class EmailTakenError extends Error {}
-
-export interface UserRecord {
-  id: number
-  name: string
-  email: string
-}
 
 /** Emails are compared case-insensitively: they are stored in lower case. */
 export function normalizeEmail (email: string): string {
   return email.trim().toLowerCase()
 }
 
-export async function createUser (db: Kysely<DB>, input: { name: string, email: string, passwordHash: string }, now = new Date()): Promise<UserRecord> {
+export async function createUser (db: Kysely<DB>, input: { name: string, email: string, passwordHash: string }, now = new Date()): Promise<User> {
   const timestamp = toStoredTimestamp(now)
   try {
     return await db.insertInto('users')
@@ -29,7 +24,7 @@ export async function createUser (db: Kysely<DB>, input: { name: string, email: 
   }
 }
 
-export async function findUserByEmail (db: Kysely<DB>, email: string): Promise<UserRecord | undefined> {
+export async function findUserByEmail (db: Kysely<DB>, email: string): Promise<User | undefined> {
   return await db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', normalizeEmail(email)).executeTakeFirst()
 }
 
