@@ -20,9 +20,8 @@ import {
 } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
 import { preparedStatementName } from './compiled-once.js'
+import type { DialectName } from './dialect.js'
 import type { DB } from './tables.js'
-
-export type DialectName = DatabaseConfig['dialect']
 
 /** How the process's database connections are used, for the metrics. */
 export interface ConnectionUse {

@@ -41,7 +41,7 @@ for (const dialect of testDialects()) {
 
     t.test('writes that committed under a claim are never run again, even when their answer was never stored', async (t) => {
       const { claim, marking, context } = await claimMarkingWrites()
-      await withTransactionPrelude(marking, async () => await createCustomer(db, name, 'Once Only', context))
+      await withTransactionPrelude(marking, async () => await createCustomer(db, 'Once Only', context))
       // The process dies here: no answer is stored, and the claim is not released.
       await releaseIdempotencyKey(db, id, claim.claimedAt)
       t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs - 1), times), { outcome: 'in_progress' }, 'within the lease')
@@ -58,7 +58,7 @@ for (const dialect of testDialects()) {
       })), /the write failed/)
       t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs + 5), times), { outcome: 'claimed', claimedAt: at(times.leaseMs + 5).toISOString() },
         'the failed writes left no mark: past the lease the retry runs')
-      await t.rejects(withTransactionPrelude(marking, async () => await createCustomer(db, name, 'Too Late', context)), /claim lost/)
+      await t.rejects(withTransactionPrelude(marking, async () => await createCustomer(db, 'Too Late', context)), /claim lost/)
       t.equal((await db.selectFrom('customers').select('id').where('name', '=', 'Too Late').execute()).length, 0, 'nothing of it committed')
     })
 

@@ -4,7 +4,7 @@ import { assignmentSetTag, ifMatchAccepts } from '../../domain/entity-tag.js'
 import { isStorableId } from '../../domain/ids.js'
 import type { ListQuery } from '../../domain/list-query.js'
 import { toLaravelTimestamp, toStoredBound, toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { lockingRows } from '../dialect.js'
 import type { AssignmentsTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
@@ -85,12 +85,11 @@ export interface CurrentPage extends Page<AssignedService> {
  */
 export async function listServicesOfCustomer (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>
 ): Promise<CurrentPage> {
   for (let attempt = 1; ; attempt++) {
-    const page = await currentList(db, dialect, [customerId], query)
+    const page = await currentList(db, [customerId], query)
     const [first] = page.rows
     if (first !== undefined) {
       return { rows: page.rows.map(toAssignedService), total: page.total, etag: assignmentSetTag(toId(first.set_version)) }
@@ -164,7 +163,6 @@ export interface HistoricAssignedService extends AssignedService {
  */
 export async function listServicesOfCustomerAt (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>,
   at: Date
@@ -172,7 +170,7 @@ export async function listServicesOfCustomerAt (
   const assigned = db.selectFrom(assignmentsAt(db, customerId, at).as('customer_customer_service'))
     .innerJoin(catalogOfAnyTime(db).as('customer_services'), 'customer_services.id', 'customer_customer_service.customer_service_id')
   const matches = filterMatches(query.filters)
-  const filtered = applyFilters(assigned, dialect, matches, catalogColumns, matches.map(({ patterns }) => boundPatterns(patterns)))
+  const filtered = applyFilters(db, assigned, matches, catalogColumns, matches.map(({ patterns }) => boundPatterns(patterns)))
   const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns, 'customer_services.deleted_at']), query.sorts, catalogColumns)
   const page = await fetchPage((limit, offset) => rows.limit(limit).offset(offset).execute(), countRows(filtered), query.page, query.perPage)
   return {
@@ -277,14 +275,13 @@ async function currentStateOf (trx: Transaction<DB>, customerId: number): Promis
  */
 export async function syncServices (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   desired: ReadonlyMap<number, PivotAttributes>,
   context: ChangeContext,
   options: SetWriteOptions = {}
 ): Promise<SyncOutcome> {
   return await inTransaction(db, async (trx): Promise<SyncOutcome> => {
-    if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
+    if (!await lockCustomer(trx, customerId)) return { status: 'customer_missing' }
 
     const state = await currentStateOf(trx, customerId)
     const head = state[0] as CurrentState
@@ -296,9 +293,8 @@ export async function syncServices (
     const keyOf = new Map<number, string>()
     if (requested.length > 0) {
       // A share lock keeps the services from being deleted before this commits.
-      let existing = trx.selectFrom('customer_services').select(['id', 'key']).where('id', 'in', requested)
-      if (dialect === 'postgres') existing = existing.forKeyShare()
-      for (const row of await existing.execute()) keyOf.set(row.id, row.key)
+      const existing = trx.selectFrom('customer_services').select(['id', 'key']).where('id', 'in', requested)
+      for (const row of await lockingRows(trx, existing, 'key share').execute()) keyOf.set(row.id, row.key)
     }
     const unknown = [...desired.keys()].filter((id) => !keyOf.has(id))
     if (unknown.length > 0) return { status: 'unknown_services', serviceIds: unknown }
@@ -343,7 +339,7 @@ export async function syncServices (
     const attached = diff.attach.map((entry) => entry.serviceId)
     const counted = [...attached, ...diff.detach].sort((a, b) => a - b)
     if (counted.length > 0) {
-      await lockServiceCounters(trx, dialect, counted)
+      await lockServiceCounters(trx, counted)
       await trx.updateTable('customer_services')
         .set((eb) => ({
           customers_count: eb('customers_count', '+', eb.case().when('id', 'in', attached.length > 0 ? attached : [0]).then(1).else(-1).end())
@@ -353,7 +349,7 @@ export async function syncServices (
     }
     const change = (serviceId: number, action: AssignmentChange['action'], versionBefore: string | null, versionAfter: string | null): AssignmentChange =>
       ({ customerId, serviceId, action, versionBefore, versionAfter, serviceKey: keyOf.get(serviceId) })
-    const lastId = await recordAssignmentChanges(trx, dialect, [
+    const lastId = await recordAssignmentChanges(trx, [
       ...diff.detach.map((id) => change(id, 'detached', current.get(id)?.version ?? null, null)),
       ...diff.update.map(({ serviceId, version }) => change(serviceId, 'updated', current.get(serviceId)?.version ?? null, version)),
       ...diff.attach.map(({ serviceId, version }) => change(serviceId, 'attached', null, version))

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { lockingRows } from '../dialect.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { changeTimeForCustomers, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
@@ -22,7 +22,6 @@ export type BulkOutcome =
  */
 export async function bulkAssignService (
   db: Kysely<DB>,
-  dialect: DialectName,
   serviceId: number,
   attach: readonly number[],
   detach: readonly number[],
@@ -32,14 +31,13 @@ export async function bulkAssignService (
   return await inTransaction(db, async (trx): Promise<BulkOutcome> => {
     const found = new Set<number>()
     for (const chunk of chunks(wanted.filter(isStorableId), IDS_PER_STATEMENT)) {
-      let query = trx.selectFrom('customers').select('id').where('id', 'in', chunk).orderBy('id')
-      if (dialect === 'postgres') query = query.forUpdate()
-      for (const row of await query.execute()) found.add(row.id)
+      const query = trx.selectFrom('customers').select('id').where('id', 'in', chunk).orderBy('id')
+      for (const row of await lockingRows(trx, query, 'update').execute()) found.add(row.id)
     }
     const unknown = wanted.filter((id) => !found.has(id))
     if (unknown.length > 0) return { status: 'unknown_customers', customerIds: unknown }
 
-    await lockServiceCounters(trx, dialect, [serviceId])
+    await lockServiceCounters(trx, [serviceId])
     const service = await trx.selectFrom('customer_services').select('id').where('id', '=', serviceId).executeTakeFirst()
     if (service === undefined) return { status: 'service_missing' }
 
@@ -69,12 +67,12 @@ export async function bulkAssignService (
         .where('customer_id', 'in', chunk)
         .execute()
     }
-    await adjustCustomersCounts(trx, dialect, [serviceId], attached.length - detached.length)
+    await adjustCustomersCounts(trx, [serviceId], attached.length - detached.length)
     const changes: AssignmentChange[] = [
       ...attached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: null })),
       ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))
     ]
-    await recordAssignmentChanges(trx, dialect, changes, { ...context, at })
+    await recordAssignmentChanges(trx, changes, { ...context, at })
     return { status: 'applied', attached, detached }
   })
 }

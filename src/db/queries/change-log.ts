@@ -1,6 +1,6 @@
-import { sql, type Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { advisoryTransactionLock, insertReturningLastId } from '../dialect.js'
 import type { AssignmentAction, AssignmentHistoryTable, DB } from '../tables.js'
 import { chunks, ROWS_PER_INSERT } from '../../domain/chunks.js'
 
@@ -46,9 +46,9 @@ export const OUTBOX_LOCK = 0x6f7574626f78
  * Call it last in a transaction, after every row lock: a writer that waited for a row lock
  * while holding the outbox lock could deadlock with a waiting reader.
  */
-export async function appendEvents (trx: Transaction<DB>, dialect: DialectName, events: readonly ChangeEvent[], at: Date): Promise<void> {
+export async function appendEvents (trx: Transaction<DB>, events: readonly ChangeEvent[], at: Date): Promise<void> {
   if (events.length === 0) return
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock_shared(${OUTBOX_LOCK})`.execute(trx)
+  await advisoryTransactionLock(trx, OUTBOX_LOCK, 'shared')
   const createdAt = toStoredTimestamp(at)
   for (const chunk of chunks(events, ROWS_PER_INSERT)) {
     await trx.insertInto('change_events')
@@ -131,13 +131,12 @@ export function changeFacts (row: ChangeRow) {
  */
 export async function recordAssignmentChanges (
   trx: Transaction<DB>,
-  dialect: DialectName,
   changes: readonly AssignmentChange[],
   context: ChangeContext,
   events: readonly ChangeEvent[] = []
 ): Promise<number | null> {
   if (changes.length === 0) {
-    await appendEvents(trx, dialect, events, context.at)
+    await appendEvents(trx, events, context.at)
     return null
   }
   const keyOf = new Map<number, string>()
@@ -166,15 +165,9 @@ export async function recordAssignmentChanges (
   })
   let lastId = 0
   for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-    const insert = trx.insertInto('assignment_history').values(chunk)
-    if (dialect === 'postgres') {
-      for (const { id } of await insert.returning('id').execute()) lastId = Math.max(lastId, Number(id))
-    } else {
-      // SQLite reports the last rowid of an insert without the cost of RETURNING.
-      lastId = Number((await insert.executeTakeFirstOrThrow()).insertId)
-    }
+    lastId = await insertReturningLastId(trx, trx.insertInto('assignment_history').values(chunk))
   }
-  await appendEvents(trx, dialect, [...rows.map((row) => ({
+  await appendEvents(trx, [...rows.map((row) => ({
     type: `assignment.${row.action}`,
     payload: changeFacts(row)
   })), ...events], context.at)

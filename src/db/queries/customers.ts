@@ -3,7 +3,6 @@ import { customerAccountFor } from '../../domain/customer-account.js'
 import type { ListQuery } from '../../domain/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
 import type { CustomersTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
@@ -60,8 +59,8 @@ const customerList = compiledList<[], CustomerFilter, CustomerSort, CustomerRow>
   unfilteredTotal: async (db) => await rowCount(db, 'customers')
 })
 
-export async function listCustomers (db: Kysely<DB>, dialect: DialectName, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
-  const page = await customerList(db, dialect, [], query)
+export async function listCustomers (db: Kysely<DB>, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<CustomerRecord>> {
+  const page = await customerList(db, [], query)
   return { rows: page.rows.map(toCustomerRecord), total: page.total }
 }
 
@@ -99,11 +98,10 @@ function toSummary (row: Pick<CustomerRow, 'id' | 'name' | 'customer_account'>):
 /** A page of the customers that have a service, with the customer list's filters and sorts. */
 export async function listCustomersOfService (
   db: Kysely<DB>,
-  dialect: DialectName,
   serviceId: number,
   query: ListQuery<CustomerFilter, CustomerSort>
 ): Promise<Page<CustomerSummary>> {
-  const page = await holderList(db, dialect, [serviceId], query)
+  const page = await holderList(db, [serviceId], query)
   return { rows: page.rows.map(toSummary), total: page.total }
 }
 
@@ -146,7 +144,7 @@ export async function findCustomer (db: Kysely<DB>, id: number): Promise<Custome
 }
 
 /** The account number derives from the id, so it is written once the insert has given one. */
-export async function createCustomer (db: Kysely<DB>, dialect: DialectName, name: string, context: ChangeContext): Promise<CustomerRecord> {
+export async function createCustomer (db: Kysely<DB>, name: string, context: ChangeContext): Promise<CustomerRecord> {
   const timestamp = toStoredTimestamp(context.at)
   return await inTransaction(db, async (trx) => {
     const { id } = await trx.insertInto('customers')
@@ -160,14 +158,13 @@ export async function createCustomer (db: Kysely<DB>, dialect: DialectName, name
       .returning(selectedColumns)
       .executeTakeFirstOrThrow()
     const customer = toCustomerRecord(row)
-    await appendEvents(trx, dialect, [{ type: 'customer.created', payload: customerPayload(customer, context) }], context.at)
+    await appendEvents(trx, [{ type: 'customer.created', payload: customerPayload(customer, context) }], context.at)
     return customer
   })
 }
 
 export async function updateCustomer (
   db: Kysely<DB>,
-  dialect: DialectName,
   id: number,
   changes: { name?: string },
   context: ChangeContext
@@ -183,7 +180,7 @@ export async function updateCustomer (
       .executeTakeFirst()
     if (row === undefined) return undefined
     const customer = toCustomerRecord(row)
-    await appendEvents(trx, dialect, [{ type: 'customer.updated', payload: customerPayload(customer, context) }], context.at)
+    await appendEvents(trx, [{ type: 'customer.updated', payload: customerPayload(customer, context) }], context.at)
     return customer
   })
 }
@@ -193,9 +190,9 @@ export async function updateCustomer (
  * records each assignment's removal in the history (with the version it had) and the
  * outbox, followed by the customer's own deletion event.
  */
-export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: number, context: ChangeContext): Promise<boolean> {
+export async function deleteCustomer (db: Kysely<DB>, id: number, context: ChangeContext): Promise<boolean> {
   return await inTransaction(db, async (trx) => {
-    if (!await lockCustomer(trx, dialect, id)) return false
+    if (!await lockCustomer(trx, id)) return false
     const customer = await trx.selectFrom('customers').select(selectedColumns).where('id', '=', id).executeTakeFirstOrThrow()
     const assigned = await trx.selectFrom('customer_customer_service')
       .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
@@ -204,11 +201,11 @@ export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: 
       .orderBy('customer_customer_service.customer_service_id')
       .execute()
     const serviceIds = assigned.map((row) => row.customer_service_id)
-    await adjustCustomersCounts(trx, dialect, serviceIds, -1)
+    await adjustCustomersCounts(trx, serviceIds, -1)
     await trx.deleteFrom('customers').where('id', '=', id).execute()
     await adjustRowCount(trx, 'customers', -1)
     const at = assigned.length > 0 ? await changeTimeFor(trx, id, context.at) : context.at
-    await recordAssignmentChanges(trx, dialect, assigned.map((row) => ({
+    await recordAssignmentChanges(trx, assigned.map((row) => ({
       customerId: id,
       serviceId: row.customer_service_id,
       serviceKey: row.key,

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { DialectName } from '../database.js'
+import { lockingRows } from '../dialect.js'
 import type { DB } from '../tables.js'
 
 /**
@@ -7,10 +7,9 @@ import type { DB } from '../tables.js'
  * is locked; SQLite transactions here begin immediate, which already excludes every
  * other writer. False when the customer does not exist.
  */
-export async function lockCustomer (trx: Transaction<DB>, dialect: DialectName, customerId: number): Promise<boolean> {
-  let query = trx.selectFrom('customers').select('id').where('id', '=', customerId)
-  if (dialect === 'postgres') query = query.forUpdate()
-  return (await query.executeTakeFirst()) !== undefined
+export async function lockCustomer (trx: Transaction<DB>, customerId: number): Promise<boolean> {
+  const query = trx.selectFrom('customers').select('id').where('id', '=', customerId)
+  return (await lockingRows(trx, query, 'update').executeTakeFirst()) !== undefined
 }
 
 /**
@@ -19,14 +18,10 @@ export async function lockCustomer (trx: Transaction<DB>, dialect: DialectName, 
  * transactions changing overlapping counters could deadlock; taking the locks first, sorted,
  * makes every transaction wait in the same order. (SQLite writers are already serialized.)
  */
-export async function lockServiceCounters (trx: Transaction<DB>, dialect: DialectName, serviceIds: readonly number[]): Promise<void> {
-  if (dialect !== 'postgres' || serviceIds.length === 0) return
-  await trx.selectFrom('customer_services')
-    .select('id')
-    .where('id', 'in', [...serviceIds])
-    .orderBy('id')
-    .forNoKeyUpdate()
-    .execute()
+export async function lockServiceCounters (trx: Transaction<DB>, serviceIds: readonly number[]): Promise<void> {
+  if (serviceIds.length === 0) return
+  const query = trx.selectFrom('customer_services').select('id').where('id', 'in', [...serviceIds]).orderBy('id')
+  await lockingRows(trx, query, 'no key update').execute()
 }
 
 /**
@@ -34,10 +29,10 @@ export async function lockServiceCounters (trx: Transaction<DB>, dialect: Dialec
  * order (see `lockServiceCounters`), in the transaction that changed their assignments.
  */
 export async function adjustCustomersCounts (
-  trx: Transaction<DB>, dialect: DialectName, serviceIds: readonly number[], delta: number
+  trx: Transaction<DB>, serviceIds: readonly number[], delta: number
 ): Promise<void> {
   if (serviceIds.length === 0 || delta === 0) return
-  await lockServiceCounters(trx, dialect, [...serviceIds].sort((a, b) => a - b))
+  await lockServiceCounters(trx, [...serviceIds].sort((a, b) => a - b))
   await trx.updateTable('customer_services')
     .set((eb) => ({ customers_count: eb('customers_count', '+', delta) }))
     .where('id', 'in', [...serviceIds])

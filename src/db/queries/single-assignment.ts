@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { PivotAttributes } from '../../domain/assignment-diff.js'
 import { assignmentSetTag } from '../../domain/entity-tag.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { lockingRows } from '../dialect.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { findAssignedService, unmetPrecondition, type AssignedService, type PreconditionFailed, type SetWriteOptions } from './assignments.js'
@@ -30,7 +30,6 @@ export type UnassignOutcome =
  */
 export async function assignService (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   serviceId: number,
   attributes: PivotAttributes,
@@ -38,15 +37,14 @@ export async function assignService (
   options: SetWriteOptions = {}
 ): Promise<AssignOutcome> {
   return await inTransaction(db, async (trx): Promise<AssignOutcome> => {
-    if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
+    if (!await lockCustomer(trx, customerId)) return { status: 'customer_missing' }
     const last = await lastChangeOf(trx, customerId)
     const etag = assignmentSetTag(last?.id ?? null)
     const failed = await unmetPrecondition(trx, customerId, etag, options)
     if (failed !== undefined) return failed
     // A share lock keeps the service from being deleted before this commits.
-    let serviceQuery = trx.selectFrom('customer_services').select('key').where('id', '=', serviceId)
-    if (dialect === 'postgres') serviceQuery = serviceQuery.forKeyShare()
-    const service = await serviceQuery.executeTakeFirst()
+    const serviceQuery = trx.selectFrom('customer_services').select('key').where('id', '=', serviceId)
+    const service = await lockingRows(trx, serviceQuery, 'key share').executeTakeFirst()
     if (service === undefined) return { status: 'service_missing' }
 
     const current = await trx.selectFrom('customer_customer_service')
@@ -65,7 +63,7 @@ export async function assignService (
       await trx.insertInto('customer_customer_service')
         .values({ customer_id: customerId, customer_service_id: serviceId, version, created_at: timestamp, updated_at: timestamp })
         .execute()
-      await adjustCustomersCounts(trx, dialect, [serviceId], 1)
+      await adjustCustomersCounts(trx, [serviceId], 1)
       change = { customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: version }
     } else if (updates) {
       await trx.updateTable('customer_customer_service')
@@ -79,7 +77,7 @@ export async function assignService (
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
     const assigned = lookup.service
     if (change === undefined) return { status: 'unchanged', service: assigned, etag }
-    const lastId = await recordAssignmentChanges(trx, dialect, [change], { ...context, at })
+    const lastId = await recordAssignmentChanges(trx, [change], { ...context, at })
     return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned, etag: assignmentSetTag(lastId) }
   })
 }
@@ -87,14 +85,13 @@ export async function assignService (
 /** Takes one service from the customer, under the same locks and `If-Match` check as `assignService`. */
 export async function unassignService (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   serviceId: number,
   context: ChangeContext,
   options: SetWriteOptions = {}
 ): Promise<UnassignOutcome> {
   return await inTransaction(db, async (trx): Promise<UnassignOutcome> => {
-    if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
+    if (!await lockCustomer(trx, customerId)) return { status: 'customer_missing' }
     const last = await lastChangeOf(trx, customerId)
     const failed = await unmetPrecondition(trx, customerId, assignmentSetTag(last?.id ?? null), options)
     if (failed !== undefined) return failed
@@ -104,9 +101,9 @@ export async function unassignService (
       .returning('version')
       .executeTakeFirst()
     if (removed === undefined) return { status: 'not_assigned' }
-    await adjustCustomersCounts(trx, dialect, [serviceId], -1)
+    await adjustCustomersCounts(trx, [serviceId], -1)
     const at = laterChangeTime(context.at, last?.created_at ?? null)
-    const lastId = await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
+    const lastId = await recordAssignmentChanges(trx, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
     return { status: 'detached', etag: assignmentSetTag(lastId) }
   })
 }
