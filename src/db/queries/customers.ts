@@ -7,9 +7,10 @@ import type { CustomersTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { compiledList, type ListColumns, type Page } from './list.js'
-import { appendEvents, changeTimeFor, recordAssignmentChanges, type ChangeContext } from './change-log.js'
+import { applyAssignmentChanges } from './assignment-writes.js'
+import { appendEvents, type ChangeContext } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
-import { adjustCustomersCounts, lockCustomer } from './locks.js'
+import { lockCustomers } from './locks.js'
 
 export const customerFilters = ['name', 'customer_account'] as const
 export const customerSorts = ['id', 'name', 'customer_account', 'created_at', 'updated_at'] as const
@@ -186,13 +187,14 @@ export async function updateCustomer (
 }
 
 /**
- * Deletes the customer and its assignments, keeping every service's count exact, and
- * records each assignment's removal in the history (with the version it had) and the
- * outbox, followed by the customer's own deletion event.
+ * Deletes the customer and its assignments, as every writer of assignments writes them
+ * (`applyAssignmentChanges`): every service's count kept exact, each assignment's removal
+ * recorded in the history (with the version it had) and the outbox, followed by the
+ * customer's own deletion event.
  */
 export async function deleteCustomer (db: Kysely<DB>, id: number, context: ChangeContext): Promise<boolean> {
   return await inTransaction(db, async (trx) => {
-    if (!await lockCustomer(trx, id)) return false
+    if (!(await lockCustomers(trx, [id])).has(id)) return false
     const customer = await trx.selectFrom('customers').select(selectedColumns).where('id', '=', id).executeTakeFirstOrThrow()
     const assigned = await trx.selectFrom('customer_customer_service')
       .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
@@ -200,19 +202,20 @@ export async function deleteCustomer (db: Kysely<DB>, id: number, context: Chang
       .where('customer_customer_service.customer_id', '=', id)
       .orderBy('customer_customer_service.customer_service_id')
       .execute()
-    const serviceIds = assigned.map((row) => row.customer_service_id)
-    await adjustCustomersCounts(trx, serviceIds, -1)
-    await trx.deleteFrom('customers').where('id', '=', id).execute()
-    await adjustRowCount(trx, 'customers', -1)
-    const at = assigned.length > 0 ? await changeTimeFor(trx, id, context.at) : context.at
-    await recordAssignmentChanges(trx, assigned.map((row) => ({
+    await applyAssignmentChanges(trx, assigned.map((row) => ({
       customerId: id,
       serviceId: row.customer_service_id,
       serviceKey: row.key,
       action: 'detached' as const,
       versionBefore: row.version,
       versionAfter: null
-    })), { ...context, at }, [{ type: 'customer.deleted', payload: customerPayload(toCustomerRecord(customer), context) }])
+    })), context, {
+      alsoWrite: async (trx) => {
+        await trx.deleteFrom('customers').where('id', '=', id).execute()
+        await adjustRowCount(trx, 'customers', -1)
+      },
+      events: [{ type: 'customer.deleted', payload: customerPayload(toCustomerRecord(customer), context) }]
+    })
     return true
   })
 }
