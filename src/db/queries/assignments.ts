@@ -325,5 +325,5 @@ export async function syncServices (
       updated: diff.update.map((entry) => entry.serviceId),
       etag: lastId === null ? etag : assignmentSetTag(lastId)
     }
-  })
+  }, { first: context.idempotencyClaim })
 }

@@ -51,5 +51,5 @@ export async function bulkAssignService (
       ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))
     ], context)
     return { status: 'applied', attached, detached }
-  })
+  }, { first: context.idempotencyClaim })
 }

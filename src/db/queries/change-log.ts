@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import { advisoryTransactionLock } from '../dialect.js'
 import type { AssignmentAction, AssignmentHistoryTable, DB } from '../tables.js'
+import type { TransactionStep } from '../transaction.js'
 import { chunks, ROWS_PER_INSERT } from '../../domain/chunks.js'
 
 /** One assignment that changed; a version is null both when unset and when there was no row. */
@@ -22,6 +23,11 @@ export interface ChangeContext {
   /** From the request's `X-Reason` header, at most 255 characters. */
   reason: string | null
   at: Date
+  /**
+   * The request's Idempotency-Key claim, marked applied first in the transaction of its
+   * changes (see the idempotency plugin): the mark commits with them or not at all.
+   */
+  idempotencyClaim?: TransactionStep | undefined
 }
 
 export interface ChangeEvent {

@@ -139,7 +139,7 @@ export async function createCustomerService (
       await adjustRowCount(trx, 'customer_services', 1)
       await appendEvents(trx, [serviceEvent('customer_service.created', inserted, context)], context.at)
       return inserted
-    })
+    }, { first: context.idempotencyClaim })
     return toCounted(row)
   } catch (error) {
     if (isUniqueViolation(error)) throw new KeyTakenError()
@@ -168,7 +168,7 @@ export async function updateCustomerService (
         .executeTakeFirst()
       if (updated !== undefined) await appendEvents(trx, [serviceEvent('customer_service.updated', updated, context)], context.at)
       return updated
-    })
+    }, { first: context.idempotencyClaim })
     return row === undefined ? undefined : toCounted(row)
   } catch (error) {
     if (isUniqueViolation(error)) throw new KeyTakenError()
@@ -224,5 +224,5 @@ export async function deleteCustomerService (db: Kysely<DB>, id: number, context
     const row = await lockingRows(trx, trx.selectFrom('customer_services').select('customers_count').where('id', '=', id), 'share')
       .executeTakeFirst()
     return row === undefined ? { status: 'missing' } : { status: 'assigned', customersCount: Number(row.customers_count) }
-  })
+  }, { first: context.idempotencyClaim })
 }

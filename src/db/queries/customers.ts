@@ -161,7 +161,7 @@ export async function createCustomer (db: Kysely<DB>, name: string, context: Cha
     const customer = toCustomerRecord(row)
     await appendEvents(trx, [{ type: 'customer.created', payload: customerPayload(customer, context) }], context.at)
     return customer
-  })
+  }, { first: context.idempotencyClaim })
 }
 
 export async function updateCustomer (
@@ -183,7 +183,7 @@ export async function updateCustomer (
     const customer = toCustomerRecord(row)
     await appendEvents(trx, [{ type: 'customer.updated', payload: customerPayload(customer, context) }], context.at)
     return customer
-  })
+  }, { first: context.idempotencyClaim })
 }
 
 /**
@@ -217,7 +217,7 @@ export async function deleteCustomer (db: Kysely<DB>, id: number, context: Chang
       events: [{ type: 'customer.deleted', payload: customerPayload(toCustomerRecord(customer), context) }]
     })
     return true
-  })
+  }, { first: context.idempotencyClaim })
 }
 
 /** A customer event's data: the customer as it is (or was, for a deletion), and who changed it. */

@@ -73,7 +73,7 @@ export async function assignService (
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
     if (change === undefined || lastId === null) return { status: 'unchanged', service: lookup.service, etag: set.etag }
     return { status: change.action === 'attached' ? 'attached' : 'updated', service: lookup.service, etag: assignmentSetTag(lastId) }
-  })
+  }, { first: context.idempotencyClaim })
 }
 
 /** Takes one service from the customer, under the same locks and `If-Match` check as `assignService`. */
@@ -93,5 +93,5 @@ export async function unassignService (
       { customerId, serviceId, action: 'detached', versionBefore: current.version, versionAfter: null }
     ], context)
     return { status: 'detached', etag: assignmentSetTag(lastId) }
-  })
+  }, { first: context.idempotencyClaim })
 }
