@@ -2,7 +2,6 @@ import { pathToFileURL } from 'node:url'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely'
 import pg from 'pg'
-import type { DialectName } from '../src/db/database.js'
 import type { DB } from '../src/db/tables.js'
 import { datasetSpecs, generateDataset, mostAssignedService, servicesOfCustomer, type Dataset, type DatasetName } from './datasets.js'
 import * as assignments from '../src/db/queries/assignments.js'
@@ -27,22 +26,22 @@ const byId = [{ field: 'id', direction: 'asc' }] as const
  * Runs the service's own query functions once each against the data set,
  * capturing the SQL they send, so the plans are those of the real statements.
  */
-async function captureQueries (db: Kysely<DB>, dialect: DialectName, log: Captured[], dataset: Dataset) {
+async function captureQueries (db: Kysely<DB>, log: Captured[], dataset: Dataset) {
   const customerId = Math.ceil(dataset.customerCount / 2)
   const key = (dataset.services[(servicesOfCustomer(dataset, customerId)[0] as number) - 1] as { key: string }).key
   const popular = mostAssignedService(dataset)
   const queries: Array<[string, () => Promise<unknown>]> = [
     ['token check', () => tokens.findTokenOwner(db, 'f'.repeat(64))],
-    ['catalog page 1 by name', () => services.listCustomerServices(db, dialect, { filters: [], sorts: byName, page: 1, perPage: 10 })],
-    ['catalog filtered, page 2', () => services.listCustomerServices(db, dialect, { filters: [{ field: 'name', values: ['service 0'] }], sorts: byId, page: 2, perPage: 10 })],
+    ['catalog page 1 by name', () => services.listCustomerServices(db, { filters: [], sorts: byName, page: 1, perPage: 10 })],
+    ['catalog filtered, page 2', () => services.listCustomerServices(db, { filters: [{ field: 'name', values: ['service 0'] }], sorts: byId, page: 2, perPage: 10 })],
     ['service by id (route binding, show)', () => services.findCustomerService(db, dataset.rareServiceId)],
     ['customers of the rare service, first chunk of the show', () => customers.customersOfServiceInChunks(db, dataset.rareServiceId, 1000).next()],
     ['customers of the most assigned service, first chunk of the show', () => customers.customersOfServiceInChunks(db, popular, 1000).next()],
-    ['customers of the most assigned service, page 2', () => customers.listCustomersOfService(db, dialect, popular, { filters: [], sorts: byId, page: 2, perPage: 10 })],
+    ['customers of the most assigned service, page 2', () => customers.listCustomersOfService(db, popular, { filters: [], sorts: byId, page: 2, perPage: 10 })],
     ['customer by id (route binding)', () => customers.findCustomer(db, customerId)],
-    ['services of a customer', () => assignments.listServicesOfCustomer(db, dialect, customerId, { filters: [], sorts: byId, page: 1, perPage: 10 })],
+    ['services of a customer', () => assignments.listServicesOfCustomer(db, customerId, { filters: [], sorts: byId, page: 1, perPage: 10 })],
     ['feature-flag check', () => assignments.findAssignedService(db, customerId, key)],
-    ['customer list, page 50', () => customers.listCustomers(db, dialect, { filters: [], sorts: byId, page: 50, perPage: 10 })]
+    ['customer list, page 50', () => customers.listCustomers(db, { filters: [], sorts: byId, page: 50, perPage: 10 })]
   ]
   const named: Array<{ name: string } & Captured> = []
   for (const [name, run] of queries) {
@@ -64,7 +63,7 @@ export async function sqlitePlans (filename: string, dataset: Dataset): Promise<
   const log: Captured[] = []
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }), log: logInto(log) })
   try {
-    return (await captureQueries(db, 'sqlite', log, dataset)).map(({ name, sql, parameters }) => {
+    return (await captureQueries(db, log, dataset)).map(({ name, sql, parameters }) => {
       const rows = database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as Array<{ id: number, parent: number, detail: string }>
       const depth = new Map<number, number>([[0, -1]])
       const plan = rows.map((row) => {
@@ -85,7 +84,7 @@ export async function postgresPlans (connectionString: string, dataset: Dataset)
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: logInto(log) })
   try {
     const entries: PlanEntry[] = []
-    for (const { name, sql, parameters } of await captureQueries(db, 'postgres', log, dataset)) {
+    for (const { name, sql, parameters } of await captureQueries(db, log, dataset)) {
       const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, [...parameters])
       entries.push({ name, sql, parameters, plan: rows.map((row) => row['QUERY PLAN']) })
     }

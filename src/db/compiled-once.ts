@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
+import { dialectOf, type DialectName } from './dialect.js'
 import type { DB } from './tables.js'
 
 export type Value = string | number
@@ -49,7 +50,7 @@ export function compiledPerShape<Shape, Row> (
   shapeKey: (shape: Shape) => string,
   build: (db: Kysely<DB>, shape: Shape, values: readonly Value[]) => Compilable<Row>
 ): (db: Kysely<DB>, shape: Shape, values: readonly Value[]) => Promise<Row[]> {
-  const templates = new Map<unknown, Map<string, Template<Row>>>()
+  const templates = new Map<DialectName, Map<string, Template<Row>>>()
 
   const compile = (db: Kysely<DB>, shape: Shape, arity: number): Template<Row> => {
     const placeholders = Array.from({ length: arity }, (_, index) => new Placeholder(index)) as unknown as Value[]
@@ -65,8 +66,8 @@ export function compiledPerShape<Shape, Row> (
   }
 
   return async (db, shape, values) => {
-    // The SQL depends on the dialect, which the adapter's class names, and on the shape.
-    const dialect = db.getExecutor().adapter.constructor
+    // The SQL depends on the dialect and on the shape.
+    const dialect = dialectOf(db)
     let byShape = templates.get(dialect)
     if (byShape === undefined) templates.set(dialect, byShape = new Map())
     const key = `${values.length}:${shapeKey(shape)}`

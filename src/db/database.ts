@@ -20,9 +20,8 @@ import {
 } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
 import { preparedStatementName } from './compiled-once.js'
+import type { DialectName } from './dialect.js'
 import type { DB } from './tables.js'
-
-export type DialectName = DatabaseConfig['dialect']
 
 /** How the process's database connections are used, for the metrics. */
 export interface ConnectionUse {
@@ -202,7 +201,8 @@ export async function withoutTimeouts<T> (db: Kysely<any>, work: (connection: Ky
       }
     }))
   } finally {
-    // As in transaction.ts: on Node 20, a storage once used slows every promise until disabled.
+    // On Node 20, an AsyncLocalStorage once used tracks every promise of the process from then on,
+    // slowing each one, until it is disabled again.
     withoutReadTimeout.disable()
   }
 }

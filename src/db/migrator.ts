@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import { projectRoot } from '../project-root.js'
-import { withoutTimeouts, type DialectName } from './database.js'
+import { withoutTimeouts } from './database.js'
+import type { DialectName } from './dialect.js'
 
 const migrationsRoot = new URL('migrations/', projectRoot)
 const migrationFile = /^(\d{4})\.do\.([a-z0-9-_]+)\.sql$/

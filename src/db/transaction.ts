@@ -1,44 +1,37 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Kysely, Transaction } from 'kysely'
 import { isTransient } from './errors.js'
 import type { DB } from './tables.js'
 
 const ATTEMPTS = 5
 
-type Prelude = (trx: Transaction<DB>) => Promise<void>
-const preludes = new AsyncLocalStorage<Prelude>()
+/** A write that must commit or roll back with a transaction's own: run first in it. */
+export type TransactionStep = (trx: Transaction<DB>) => Promise<void>
 
-let preludesRunning = 0
-
-/**
- * Runs `work` so that every transaction `inTransaction` begins within it (however deep in
- * its calls) runs `first` before anything else, and commits or rolls back with it: what a
- * request records of its own writes (an Idempotency-Key's claim) then stands or falls with them.
- */
-export async function withTransactionPrelude<T> (first: Prelude, work: () => Promise<T>): Promise<T> {
-  preludesRunning++
-  try {
-    return await preludes.run(first, work)
-  } finally {
-    // On Node 20, an AsyncLocalStorage once used tracks every promise of the process from then
-    // on: cached reads took a third more CPU after one request with an Idempotency-Key. It is
-    // switched off again whenever no request needs it.
-    if (--preludesRunning === 0) preludes.disable()
-  }
+export interface TransactionOptions {
+  /**
+   * Run before `work`, in the same transaction (an Idempotency-Key's claim marked applied):
+   * it then stands or falls with `work`'s writes.
+   */
+  readonly first?: TransactionStep | undefined
 }
 
 /**
  * Runs `work` in one transaction, again when the database aborted it for a deadlock
- * or a serialization failure (nothing of it was applied then).
+ * or a serialization failure (nothing of it was applied then), `options.first` each time
+ * before it.
  */
-export async function inTransaction<T> (db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+export async function inTransaction<T> (
+  db: Kysely<DB>,
+  work: (trx: Transaction<DB>) => Promise<T>,
+  options: TransactionOptions = {}
+): Promise<T> {
+  const { first } = options
   for (let attempt = 1; ; attempt++) {
     try {
-      const prelude = preludes.getStore()
-      return await db.transaction().execute(prelude === undefined
+      return await db.transaction().execute(first === undefined
         ? work
         : async (trx) => {
-          await prelude(trx)
+          await first(trx)
           return await work(trx)
         })
     } catch (error) {

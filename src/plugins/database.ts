@@ -1,26 +1,24 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.js'
-import type { ConnectionUse, DialectName } from '../db/database.js'
+import type { ConnectionUse } from '../db/database.js'
 import { openDatabase } from '../db/open-database.js'
 import type { DB } from '../db/tables.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<DB>
-    dialect: DialectName
     changeMark: (() => string) | null
     connectionUse: () => ConnectionUse
   }
 }
 
 export default fp<{ config: Config, migrate: boolean }>(async (app, options) => {
-  const { db, dialect, changeMark, connectionUse } = await openDatabase(options.config, {
+  const { db, changeMark, connectionUse } = await openDatabase(options.config, {
     migrate: options.migrate,
     onConnectionLost: (error) => app.log.warn({ err: error }, 'database connection lost')
   })
   app.decorate('db', db)
-  app.decorate('dialect', dialect)
   app.decorate('changeMark', changeMark)
   app.decorate('connectionUse', connectionUse)
   app.addHook('onClose', async () => { await db.destroy() })

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { pipeline, Transform } from 'node:stream'
 import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest, RequestPayload, RouteHandlerMethod, RouteOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, RequestPayload, RouteOptions } from 'fastify'
 import {
   claimIdempotencyKey,
   markIdempotentWrites,
@@ -11,7 +11,7 @@ import {
   type IdempotencyKeyId
 } from '../db/queries/idempotency.js'
 import { canonicalJson, headersToReplay, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, isStorableStatus } from '../domain/idempotency.js'
-import { withTransactionPrelude } from '../db/transaction.js'
+import type { TransactionStep } from '../db/transaction.js'
 import { AnswerLostError, BadRequestError, RequestInProgressError, ValidationFailedError } from '../http-errors.js'
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -37,6 +37,14 @@ interface IdempotentRequest {
   readonly asSent: Hash
   /** While this request holds the key's claim, the claim's time, which identifies it. */
   claimedAt: string | null
+  /**
+   * While this request holds the key's claim: marks it applied, in the transaction of the
+   * request's writes, so that the mark commits with them or not at all. The route passes it
+   * with the request's change context (`changeContextOf`), and each query function runs it
+   * first in its transaction (`inTransaction`'s `first`). It fails the transaction (409)
+   * when the claim was taken over meanwhile (past its lease): those writes must not commit.
+   */
+  markApplied: TransactionStep | null
 }
 
 export interface Idempotency {
@@ -85,10 +93,10 @@ const hooksOf = <Hook>(hooks: Hook | Hook[] | undefined): Hook[] => hooks === un
  * that of concurrent requests with one key only one runs; the others get a 409. A server error gives the claim up, and a claim
  * whose process died lapses after IDEMPOTENCY_LEASE_MS.
  *
- * Every transaction the route begins marks the claim applied, in that transaction; the answer
- * is stored after it commits. A crash in between leaves an applied claim without an answer:
- * past its lease, a retry is told so (409) and does not run again. A claim that wrote nothing
- * lapses, and the retry runs.
+ * Every write the route makes with the request's change context marks the claim applied, in
+ * its transaction (see `markApplied`); the answer is stored after it commits. A crash in
+ * between leaves an applied claim without an answer: past its lease, a retry is told so (409)
+ * and does not run again. A claim that wrote nothing lapses, and the retry runs.
  *
  * Requests without the header cost one property lookup; routes that are not writes, nothing.
  */
@@ -132,7 +140,7 @@ export default fp<IdempotencyOptions>(async (app, options) => {
     if (key === undefined) return payload
     if (typeof key !== 'string' || !validKey.test(key)) throw new BadRequestError(invalidKeyMessage)
     const hash = createHash('sha256').update(`${request.method} ${request.url}\n`)
-    request.idempotency = { key, asSent: hash, claimedAt: null }
+    request.idempotency = { key, asSent: hash, claimedAt: null, markApplied: null }
     const hashing = new Transform({
       transform (chunk: Buffer, _encoding, done) {
         hash.update(chunk)
@@ -151,10 +159,19 @@ export default fp<IdempotencyOptions>(async (app, options) => {
     const fingerprint = { canonical: canonicalFingerprint(request), asSent: state.asSent.digest('hex') }
     const outcome = await claimIdempotencyKey(app.db, idOf(request, state), fingerprint, now, times)
     switch (outcome.outcome) {
-      case 'claimed':
-        state.claimedAt = outcome.claimedAt
+      case 'claimed': {
+        const id = idOf(request, state)
+        const { claimedAt } = outcome
+        state.claimedAt = claimedAt
+        state.markApplied = async (trx) => {
+          if (!await markIdempotentWrites(trx, id, claimedAt, clock())) {
+            reply.header('retry-after', 1)
+            throw new RequestInProgressError()
+          }
+        }
         purgeSoon(now)
         return undefined
+      }
       case 'replay':
         return reply.code(outcome.answer.status).headers(outcome.answer.headers).header(REPLAYED_HEADER, 'true')
           .send(outcome.answer.body ?? undefined)
@@ -168,30 +185,13 @@ export default fp<IdempotencyOptions>(async (app, options) => {
     }
   }
 
-  /**
-   * The handler, run so that each transaction it begins first marks the claim applied: a
-   * request whose writes committed never runs again, even if its process dies before its
-   * answer is stored. A claim that was taken over meanwhile (past its lease) stops them.
-   */
-  const markingWrites = (handler: RouteHandlerMethod): RouteHandlerMethod => function (request, reply) {
-    const state = request.idempotency
-    if (state === null || state.claimedAt === null) return handler.call(this, request, reply)
-    const id = idOf(request, state)
-    const claimedAt = state.claimedAt
-    return withTransactionPrelude(async (trx) => {
-      if (!await markIdempotentWrites(trx, id, claimedAt, clock())) {
-        reply.header('retry-after', 1)
-        throw new RequestInProgressError()
-      }
-    }, async () => await handler.call(this, request, reply))
-  }
-
   /** onSend: stores a final answer, or gives the claim up so that a retry runs again. */
   async function store (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const state = request.idempotency
     if (state === null || state.claimedAt === null) return payload
     const claimedAt = state.claimedAt
     state.claimedAt = null
+    state.markApplied = null
     const id = idOf(request, state)
     try {
       if (isStorableStatus(reply.statusCode) && (typeof payload === 'string' || payload === null || payload === undefined)) {
@@ -218,7 +218,6 @@ export default fp<IdempotencyOptions>(async (app, options) => {
       }
       route.preParsing = [fingerprint, ...hooksOf(route.preParsing)]
       route.preValidation = [claim, ...hooksOf(route.preValidation)]
-      route.handler = markingWrites(route.handler)
       route.onSend = [...hooksOf(route.onSend), store]
     },
     purgeExpired,

@@ -56,7 +56,7 @@ const assignmentChangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const service = request.customerService as CountedCustomerService
     const attributes = Array.isArray(request.body) ? {} : request.body
-    const outcome = await assignService(app.db, app.dialect, request.params.customer, service.id, attributes, changeContextOf(request), {
+    const outcome = await assignService(app.db, request.params.customer, service.id, attributes, changeContextOf(request), {
       ifMatch: request.headers['if-match']
     })
     if (outcome.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)
@@ -88,7 +88,7 @@ const assignmentChangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: [app.bindCustomer, app.bindServiceReference, mayToggle]
   }, async (request, reply) => {
     const service = request.customerService as CountedCustomerService
-    const outcome = await unassignService(app.db, app.dialect, request.params.customer, service.id, changeContextOf(request), {
+    const outcome = await unassignService(app.db, request.params.customer, service.id, changeContextOf(request), {
       ifMatch: request.headers['if-match']
     })
     if (outcome.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)

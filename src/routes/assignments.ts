@@ -63,10 +63,10 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const list = request.list as ListQuery<CatalogFilter, CatalogSort>
     if (request.pointInTime !== null) {
-      const page = await listServicesOfCustomerAt(app.db, app.dialect, request.params.customer, list, request.pointInTime)
+      const page = await listServicesOfCustomerAt(app.db, request.params.customer, list, request.pointInTime)
       return request.paginate(page.rows, page.total)
     }
-    const page = await listServicesOfCustomer(app.db, app.dialect, request.params.customer, list)
+    const page = await listServicesOfCustomer(app.db, request.params.customer, list)
     reply.header('etag', page.etag)
     return request.paginate(page.rows, page.total)
   })
@@ -100,7 +100,7 @@ const assignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const unknown = await unknownIds(app.db, 'customer_services', readIds(given))
       throw new ValidationFailedError(joinErrorBags(givenIdErrors(given, unknown), schemaErrors))
     }
-    const outcome = await syncServices(app.db, app.dialect, request.params.customer, desired, changeContextOf(request), {
+    const outcome = await syncServices(app.db, request.params.customer, desired, changeContextOf(request), {
       ifMatch: request.headers['if-match']
     })
     if (outcome.status === 'customer_missing') throw new ModelNotFoundError('Customer', request.params.customer)

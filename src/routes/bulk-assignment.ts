@@ -68,7 +68,7 @@ const bulkAssignmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     const attachIds = readIds(attach)
     const detachIds = readIds(detach)
-    const outcome = await bulkAssignService(app.db, app.dialect, request.params.id, attachIds, detachIds, changeContextOf(request))
+    const outcome = await bulkAssignService(app.db, request.params.id, attachIds, detachIds, changeContextOf(request))
     if (outcome.status === 'service_missing') throw new ModelNotFoundError('CustomerService', request.params.id)
     if (outcome.status === 'unknown_customers') throw new ValidationFailedError(idErrors(attach, detach, new Set(outcome.customerIds)))
     return { message: 'Customers updated successfully.', attached: outcome.attached, detached: outcome.detached }

@@ -11,13 +11,17 @@ export const ReasonHeaders = Type.Object({
   }))
 })
 
-/** Who is making this request's changes, and why, as the history records it. */
+/**
+ * Who is making this request's changes, and why, as the history records it; and the claim of
+ * its Idempotency-Key, if it holds one, which its writes mark applied in their transaction.
+ */
 export function changeContextOf (request: FastifyRequest, at = new Date()): ChangeContext {
   const reason = request.headers['x-reason']
   return {
     userId: request.user?.id ?? null,
     tokenId: request.tokenId,
     reason: typeof reason === 'string' && reason !== '' ? reason : null,
-    at
+    at,
+    idempotencyClaim: request.idempotency?.markApplied ?? undefined
   }
 }

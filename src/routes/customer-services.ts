@@ -57,7 +57,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     preValidation: app.listQuery({ filters: catalogFilters, sorts: catalogSorts })
   }, async (request) => {
-    const page = await listCustomerServices(app.db, app.dialect, request.list as ListQuery<CatalogFilter, CatalogSort>)
+    const page = await listCustomerServices(app.db, request.list as ListQuery<CatalogFilter, CatalogSort>)
     return request.paginate(page.rows, page.total)
   })
 
@@ -104,7 +104,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     preValidation: [app.bindCustomerService, app.listQuery({ filters: customerFilters, sorts: customerSorts })]
   }, async (request) => {
-    const page = await listCustomersOfService(app.db, app.dialect, request.params.id, request.list as ListQuery<CustomerFilter, CustomerSort>)
+    const page = await listCustomersOfService(app.db, request.params.id, request.list as ListQuery<CustomerFilter, CustomerSort>)
     return request.paginate(page.rows, page.total)
   })
 
@@ -122,7 +122,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
     refuseReservedKey(key)
     try {
-      const service = await createCustomerService(app.db, app.dialect, {
+      const service = await createCustomerService(app.db, {
         key,
         name,
         description: description ?? null,
@@ -151,7 +151,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { key, name, description, can_be_enabled: canBeEnabled } = request.body
     refuseReservedKey(key)
     try {
-      const service = await updateCustomerService(app.db, app.dialect, request.params.id, {
+      const service = await updateCustomerService(app.db, request.params.id, {
         key,
         name,
         description,
@@ -177,7 +177,7 @@ const customerServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     preValidation: app.bindCustomerService
   }, async (request, reply) => {
-    const outcome = await deleteCustomerService(app.db, app.dialect, request.params.id, changeContextOf(request))
+    const outcome = await deleteCustomerService(app.db, request.params.id, changeContextOf(request))
     if (outcome.status === 'missing') throw new ModelNotFoundError('CustomerService', request.params.id)
     if (outcome.status === 'assigned') throw new ServiceInUseError(outcome.customersCount)
     return reply.code(204).send(null)

@@ -29,7 +29,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     preValidation: app.listQuery({ filters: customerFilters, sorts: customerSorts })
   }, async (request) => {
-    const page = await listCustomers(app.db, app.dialect, request.list as ListQuery<CustomerFilter, CustomerSort>)
+    const page = await listCustomers(app.db, request.list as ListQuery<CustomerFilter, CustomerSort>)
     return request.paginate(page.rows, page.total)
   })
 
@@ -44,7 +44,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: Customer, ...errorResponses(401, ...bodyErrorStatuses) }
     })
   }, async (request, reply) => {
-    return reply.code(201).send(await createCustomer(app.db, app.dialect, request.body.name, changeContextOf(request)))
+    return reply.code(201).send(await createCustomer(app.db, request.body.name, changeContextOf(request)))
   })
 
   app.get('/:customer', {
@@ -73,7 +73,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     preValidation: app.bindCustomer
   }, async (request) => {
-    const customer = await updateCustomer(app.db, app.dialect, request.params.customer, request.body, changeContextOf(request))
+    const customer = await updateCustomer(app.db, request.params.customer, request.body, changeContextOf(request))
     if (customer === undefined) throw new ModelNotFoundError('Customer', request.params.customer)
     return customer
   })
@@ -91,7 +91,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
     preValidation: app.bindCustomer
   }, async (request, reply) => {
-    if (!await deleteCustomer(app.db, app.dialect, request.params.customer, changeContextOf(request))) {
+    if (!await deleteCustomer(app.db, request.params.customer, changeContextOf(request))) {
       throw new ModelNotFoundError('Customer', request.params.customer)
     }
     return reply.code(204).send(null)

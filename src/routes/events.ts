@@ -40,7 +40,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: normalizeQuery
   }, async (request) => {
     const after = request.query.after ?? '0'
-    const events = await readEvents(app.db, app.dialect, Number(after), request.query.limit ?? DEFAULT_EVENT_LIMIT)
+    const events = await readEvents(app.db, Number(after), request.query.limit ?? DEFAULT_EVENT_LIMIT)
     if (events.length === 0 && after !== '0') {
       const newest = await newestEventId(app.db)
       if (Number(after) > newest) throw new ValidationFailedError({ after: [unissuedCursorMessage(newest)] })

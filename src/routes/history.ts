@@ -22,7 +22,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { filters, errors } = readHistoryFilters(list.filters)
     if (Object.keys(errors).length > 0) throw new ValidationFailedError(errors)
     const newestFirst = list.sorts[0]?.direction !== 'asc'
-    const page = await listHistory(app.db, app.dialect, scope, { filters, newestFirst, page: list.page, perPage: list.perPage })
+    const page = await listHistory(app.db, scope, { filters, newestFirst, page: list.page, perPage: list.perPage })
     return request.paginate(page.rows, page.total)
   }
 

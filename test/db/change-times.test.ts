@@ -15,14 +15,14 @@ for (const dialect of testDialects()) {
     await migrateToLatest(db, name)
     // Every request claims the same instant, as requests that waited for one lock would.
     const context = { userId: null, tokenId: null, reason: null, at: new Date('2026-01-01T00:00:00.000Z') }
-    const customer = await createCustomer(db, name, 'Acme', context)
-    const service = await createCustomerService(db, name, { key: 'tier-1', name: 'Tier 1', description: null, can_be_enabled: true }, context)
+    const customer = await createCustomer(db, 'Acme', context)
+    const service = await createCustomerService(db, { key: 'tier-1', name: 'Tier 1', description: null, can_be_enabled: true }, context)
 
-    await assignService(db, name, customer.id, service.id, {}, context)
-    await unassignService(db, name, customer.id, service.id, context)
-    await bulkAssignService(db, name, service.id, [customer.id], [], context)
-    await assignService(db, name, customer.id, service.id, { version: '2' }, context)
-    await bulkAssignService(db, name, service.id, [], [customer.id], context)
+    await assignService(db, customer.id, service.id, {}, context)
+    await unassignService(db, customer.id, service.id, context)
+    await bulkAssignService(db, service.id, [customer.id], [], context)
+    await assignService(db, customer.id, service.id, { version: '2' }, context)
+    await bulkAssignService(db, service.id, [], [customer.id], context)
 
     const history = await db.selectFrom('assignment_history').select(['action', 'created_at']).where('customer_id', '=', customer.id).orderBy('id').execute()
     t.same(history.map((row) => row.action), ['attached', 'detached', 'attached', 'updated', 'detached'])

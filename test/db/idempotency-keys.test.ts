@@ -2,7 +2,7 @@ import t from 'tap'
 import { parseDatabaseUrl } from '../../src/config.js'
 import { createDatabase } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrator.js'
-import { inTransaction, withTransactionPrelude } from '../../src/db/transaction.js'
+import { inTransaction } from '../../src/db/transaction.js'
 import { createCustomer } from '../../src/db/queries/customers.js'
 import {
   claimIdempotencyKey,
@@ -29,19 +29,19 @@ for (const dialect of testDialects()) {
     await migrateToLatest(db, name)
     t.beforeEach(async () => { await db.deleteFrom('idempotency_keys').execute() })
 
-    /** A claim of the key, the prelude that marks its writes applied (as the plugin's does), and a change context. */
+    /** A claim of the key, the step that marks its writes applied (as the plugin's does), and a change context carrying it. */
     const claimMarkingWrites = async () => {
       const claim = await claimIdempotencyKey(db, id, f1, start, times)
       if (claim.outcome !== 'claimed') throw new Error('not claimed')
       const marking = async (trx: Parameters<typeof markIdempotentWrites>[0]) => {
         if (!await markIdempotentWrites(trx, id, claim.claimedAt, at(5))) throw new Error('claim lost')
       }
-      return { claim, marking, context: { userId: null, tokenId: null, reason: null, at: at(5) } }
+      return { claim, marking, context: { userId: null, tokenId: null, reason: null, at: at(5), idempotencyClaim: marking } }
     }
 
     t.test('writes that committed under a claim are never run again, even when their answer was never stored', async (t) => {
-      const { claim, marking, context } = await claimMarkingWrites()
-      await withTransactionPrelude(marking, async () => await createCustomer(db, name, 'Once Only', context))
+      const { claim, context } = await claimMarkingWrites()
+      await createCustomer(db, 'Once Only', context)
       // The process dies here: no answer is stored, and the claim is not released.
       await releaseIdempotencyKey(db, id, claim.claimedAt)
       t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs - 1), times), { outcome: 'in_progress' }, 'within the lease')
@@ -52,13 +52,13 @@ for (const dialect of testDialects()) {
 
     t.test('a mark rolls back with its writes, and a claim taken over stops the writes of the request that lost it', async (t) => {
       const { marking, context } = await claimMarkingWrites()
-      await t.rejects(withTransactionPrelude(marking, async () => await inTransaction(db, async (trx) => {
+      await t.rejects(inTransaction(db, async (trx) => {
         await trx.insertInto('customers').values({ name: 'Failed', name_folded: 'failed', customer_account: null, created_at: start.toISOString(), updated_at: start.toISOString() }).execute()
         throw new Error('the write failed')
-      })), /the write failed/)
+      }, { first: marking }), /the write failed/)
       t.same(await claimIdempotencyKey(db, id, f1, at(times.leaseMs + 5), times), { outcome: 'claimed', claimedAt: at(times.leaseMs + 5).toISOString() },
         'the failed writes left no mark: past the lease the retry runs')
-      await t.rejects(withTransactionPrelude(marking, async () => await createCustomer(db, name, 'Too Late', context)), /claim lost/)
+      await t.rejects(createCustomer(db, 'Too Late', context), /claim lost/)
       t.equal((await db.selectFrom('customers').select('id').where('name', '=', 'Too Late').execute()).length, 0, 'nothing of it committed')
     })
 

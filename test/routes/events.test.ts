@@ -220,7 +220,7 @@ t.test('postgres: events appended by transactions that commit slowly and out of 
     for (let i = 0; i < 15; i++) {
       await inTransaction(writerApp.db, async (trx) => {
         await sql`select pg_sleep(random() * 0.004)`.execute(trx)
-        await appendEvents(trx, 'postgres', [{ type: 'test.event', payload: { writer, i } }], new Date())
+        await appendEvents(trx, [{ type: 'test.event', payload: { writer, i } }], new Date())
         await sql`select pg_sleep(random() * 0.004)`.execute(trx)
       })
       written.push(writer)

@@ -1,18 +1,17 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { diffAssignments, type CurrentAssignment, type PivotAttributes } from '../../domain/assignment-diff.js'
+import { diffAssignments, type AssignmentDiff, type CurrentAssignment, type PivotAttributes } from '../../domain/assignment-diff.js'
 import { assignmentSetTag, ifMatchAccepts } from '../../domain/entity-tag.js'
-import { isStorableId } from '../../domain/ids.js'
 import type { ListQuery } from '../../domain/list-query.js'
-import { toLaravelTimestamp, toStoredBound, toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { toLaravelTimestamp, toStoredBound } from '../../domain/timestamps.js'
 import type { AssignedService, ListedAssignedService } from '../../schemas/assignment.js'
 import type { AssignmentsTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort } from './customer-services.js'
-import { laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
+import { applyAssignmentChanges } from './assignment-writes.js'
+import type { AssignmentChange, ChangeContext } from './change-log.js'
 import { applyFilters, applySorts, boundPatterns, compiledList, countRows, fetchPage, filterMatches, type Page } from './list.js'
-import { lockCustomer, lockServiceCounters } from './locks.js'
+import { lockCustomers, lockExistingServices } from './locks.js'
 import { referencedServiceId, referenceValues } from './service-reference.js'
 
 const pivotColumns = [
@@ -74,12 +73,11 @@ export interface CurrentPage extends Page<AssignedService> {
  */
 export async function listServicesOfCustomer (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>
 ): Promise<CurrentPage> {
   for (let attempt = 1; ; attempt++) {
-    const page = await currentList(db, dialect, [customerId], query)
+    const page = await currentList(db, [customerId], query)
     const [first] = page.rows
     if (first !== undefined) {
       return { rows: page.rows.map(toAssignedService), total: page.total, etag: assignmentSetTag(toId(first.set_version)) }
@@ -148,7 +146,6 @@ function catalogOfAnyTime (db: Kysely<DB>) {
  */
 export async function listServicesOfCustomerAt (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   query: ListQuery<CatalogFilter, CatalogSort>,
   at: Date
@@ -156,7 +153,7 @@ export async function listServicesOfCustomerAt (
   const assigned = db.selectFrom(assignmentsAt(db, customerId, at).as('customer_customer_service'))
     .innerJoin(catalogOfAnyTime(db).as('customer_services'), 'customer_services.id', 'customer_customer_service.customer_service_id')
   const matches = filterMatches(query.filters)
-  const filtered = applyFilters(assigned, dialect, matches, catalogColumns, matches.map(({ patterns }) => boundPatterns(patterns)))
+  const filtered = applyFilters(db, assigned, matches, catalogColumns, matches.map(({ patterns }) => boundPatterns(patterns)))
   const rows = applySorts(filtered.select([...serviceColumns, ...pivotColumns, 'customer_services.deleted_at']), query.sorts, catalogColumns)
   const page = await fetchPage((limit, offset) => rows.limit(limit).offset(offset).execute(), countRows(filtered), query.page, query.perPage)
   return {
@@ -229,125 +226,88 @@ export async function unmetPrecondition (
 }
 
 interface CurrentState {
-  last_id: number | string | null
-  last_at: string | Date | null
-  customer_service_id: number | null
-  version: string | null
-  key: string | null
+  /** The tag of the set as it is. */
+  readonly etag: string
+  /** The customer's assignments, with their services' keys (recorded in the history). */
+  readonly assigned: ReadonlyMap<number, CurrentAssignment & { key: string }>
 }
 
 /**
- * What a sync needs to know of the customer, in one statement (read once its lock is
- * held): its assignments with their services' keys (recorded in the history), and its
- * newest history row (the set's version, and the time the next change must not precede).
- * The one-row `base` makes the answer non-empty when the customer has neither.
+ * What a sync needs to know of the customer, in one statement (read once its lock is held):
+ * its assignments and its newest history row's id (the set's version). The one-row `base`
+ * makes the answer non-empty when the customer has neither.
  */
-async function currentStateOf (trx: Transaction<DB>, customerId: number): Promise<CurrentState[]> {
-  const { rows } = await sql<CurrentState>`select h.id as last_id, h.created_at as last_at,
-      p.customer_service_id, p.version, s.key
+async function currentStateOf (trx: Transaction<DB>, customerId: number): Promise<CurrentState> {
+  const { rows } = await sql<{ last_id: number | string | null, customer_service_id: number | null, version: string | null, key: string | null }>`
+    select h.id as last_id, p.customer_service_id, p.version, s.key
     from (select 1 as one) base
-    left join (select id, created_at from assignment_history where customer_id = ${customerId} order by id desc limit 1) h on 1 = 1
+    left join (select id from assignment_history where customer_id = ${customerId} order by id desc limit 1) h on 1 = 1
     left join customer_customer_service p on p.customer_id = ${customerId}
     left join customer_services s on s.id = p.customer_service_id`.execute(trx)
-  return rows
+  const assigned = new Map<number, CurrentAssignment & { key: string }>()
+  for (const row of rows) {
+    if (row.customer_service_id !== null) assigned.set(row.customer_service_id, { version: row.version, key: row.key as string })
+  }
+  return { etag: assignmentSetTag(toId(rows[0]?.last_id)), assigned }
+}
+
+/** The set's tag, read under the customer's lock: its newest history row's id. */
+export async function setTagOf (trx: Transaction<DB>, customerId: number): Promise<string> {
+  const last = await trx.selectFrom('assignment_history')
+    .select('id')
+    .where('customer_id', '=', customerId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return assignmentSetTag(toId(last?.id))
+}
+
+/** The changes that make a customer's set the diff's result, in the history's order: detaches, updates, attaches. */
+function changesOf (customerId: number, current: CurrentState['assigned'], diff: AssignmentDiff, keyOf: ReadonlyMap<number, string>): AssignmentChange[] {
+  const change = (serviceId: number, action: AssignmentChange['action'], versionAfter: string | null): AssignmentChange =>
+    ({ customerId, serviceId, action, versionBefore: current.get(serviceId)?.version ?? null, versionAfter, serviceKey: keyOf.get(serviceId) })
+  return [
+    ...diff.detach.map((serviceId) => change(serviceId, 'detached', null)),
+    ...diff.update.map(({ serviceId, version }) => change(serviceId, 'updated', version)),
+    ...diff.attach.map(({ serviceId, version }) => change(serviceId, 'attached', version))
+  ]
 }
 
 /**
  * Makes the customer's services exactly `desired`, in one transaction that holds the
- * customer's lock from its first read to its commit: concurrent syncs of one customer
- * apply one after the other, and a failure anywhere applies nothing. Every change is
- * recorded in the history and the outbox in the same transaction; a sync that changes
- * nothing writes nothing. With `ifMatch`, the set must still be the one the client read.
+ * customer's lock from its first read to its commit (see `locks.ts`): concurrent syncs of one
+ * customer apply one after the other, and a failure anywhere applies nothing. Every change is
+ * recorded in the history and the outbox in the same transaction (`applyAssignmentChanges`);
+ * a sync that changes nothing writes nothing. With `ifMatch`, the set must still be the one
+ * the client read.
  */
 export async function syncServices (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   desired: ReadonlyMap<number, PivotAttributes>,
   context: ChangeContext,
   options: SetWriteOptions = {}
 ): Promise<SyncOutcome> {
   return await inTransaction(db, async (trx): Promise<SyncOutcome> => {
-    if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
-
-    const state = await currentStateOf(trx, customerId)
-    const head = state[0] as CurrentState
-    const etag = assignmentSetTag(toId(head.last_id))
+    if (!(await lockCustomers(trx, [customerId])).has(customerId)) return { status: 'customer_missing' }
+    const { etag, assigned } = await currentStateOf(trx, customerId)
     const failed = await unmetPrecondition(trx, customerId, etag, options)
     if (failed !== undefined) return failed
 
-    const requested = [...desired.keys()].filter(isStorableId)
-    const keyOf = new Map<number, string>()
-    if (requested.length > 0) {
-      // A share lock keeps the services from being deleted before this commits.
-      let existing = trx.selectFrom('customer_services').select(['id', 'key']).where('id', 'in', requested)
-      if (dialect === 'postgres') existing = existing.forKeyShare()
-      for (const row of await existing.execute()) keyOf.set(row.id, row.key)
-    }
+    const keyOf = await lockExistingServices(trx, [...desired.keys()])
     const unknown = [...desired.keys()].filter((id) => !keyOf.has(id))
     if (unknown.length > 0) return { status: 'unknown_services', serviceIds: unknown }
+    for (const [serviceId, { key }] of assigned) keyOf.set(serviceId, key)
 
-    const current = new Map<number, CurrentAssignment>()
-    for (const row of state) {
-      if (row.customer_service_id === null) continue
-      current.set(row.customer_service_id, { version: row.version })
-      keyOf.set(row.customer_service_id, row.key as string)
-    }
-    const diff = diffAssignments(current, desired)
-    if (diff.attach.length + diff.detach.length + diff.update.length === 0) {
-      return { status: 'synced', attached: [], detached: [], updated: [], etag }
-    }
-    const at = laterChangeTime(context.at, head.last_at)
-    const timestamp = toStoredTimestamp(at)
-
-    if (diff.detach.length > 0) {
-      await trx.deleteFrom('customer_customer_service')
-        .where('customer_id', '=', customerId)
-        .where('customer_service_id', 'in', diff.detach)
-        .execute()
-    }
-    if (diff.attach.length > 0) {
-      await trx.insertInto('customer_customer_service')
-        .values(diff.attach.map(({ serviceId, version }) => ({
-          customer_id: customerId,
-          customer_service_id: serviceId,
-          version,
-          created_at: timestamp,
-          updated_at: timestamp
-        })))
-        .execute()
-    }
-    for (const { serviceId, version } of diff.update) {
-      await trx.updateTable('customer_customer_service')
-        .set({ version, updated_at: timestamp })
-        .where('customer_id', '=', customerId)
-        .where('customer_service_id', '=', serviceId)
-        .execute()
-    }
-    const attached = diff.attach.map((entry) => entry.serviceId)
-    const counted = [...attached, ...diff.detach].sort((a, b) => a - b)
-    if (counted.length > 0) {
-      await lockServiceCounters(trx, dialect, counted)
-      await trx.updateTable('customer_services')
-        .set((eb) => ({
-          customers_count: eb('customers_count', '+', eb.case().when('id', 'in', attached.length > 0 ? attached : [0]).then(1).else(-1).end())
-        }))
-        .where('id', 'in', counted)
-        .execute()
-    }
-    const change = (serviceId: number, action: AssignmentChange['action'], versionBefore: string | null, versionAfter: string | null): AssignmentChange =>
-      ({ customerId, serviceId, action, versionBefore, versionAfter, serviceKey: keyOf.get(serviceId) })
-    const lastId = await recordAssignmentChanges(trx, dialect, [
-      ...diff.detach.map((id) => change(id, 'detached', current.get(id)?.version ?? null, null)),
-      ...diff.update.map(({ serviceId, version }) => change(serviceId, 'updated', current.get(serviceId)?.version ?? null, version)),
-      ...diff.attach.map(({ serviceId, version }) => change(serviceId, 'attached', null, version))
-    ], { ...context, at })
+    const diff = diffAssignments(assigned, desired)
+    const changes = changesOf(customerId, assigned, diff, keyOf)
+    const lastId = changes.length === 0 ? null : await applyAssignmentChanges(trx, changes, context)
     return {
       status: 'synced',
-      attached,
+      attached: diff.attach.map((entry) => entry.serviceId),
       detached: diff.detach,
       updated: diff.update.map((entry) => entry.serviceId),
-      etag: assignmentSetTag(lastId)
+      etag: lastId === null ? etag : assignmentSetTag(lastId)
     }
-  })
+  }, { first: context.idempotencyClaim })
 }

@@ -1,12 +1,10 @@
 import type { Kysely } from 'kysely'
-import { toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { chunks, IDS_PER_STATEMENT } from '../../domain/chunks.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
-import { changeTimeForCustomers, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
-import { adjustCustomersCounts, lockServiceCounters } from './locks.js'
-import { chunks, IDS_PER_STATEMENT, ROWS_PER_INSERT } from '../../domain/chunks.js'
-import { isStorableId } from '../../domain/ids.js'
+import { applyAssignmentChanges } from './assignment-writes.js'
+import type { AssignmentChange, ChangeContext } from './change-log.js'
+import { lockCustomers, lockServiceCounters } from './locks.js'
 
 export type BulkOutcome =
   | { status: 'applied', attached: number[], detached: number[] }
@@ -15,14 +13,13 @@ export type BulkOutcome =
 
 /**
  * Gives one service to many customers and takes it from others, in one transaction.
- * The customers are locked first, in id order (a sync locks its one customer first too,
- * so no sync can hold a customer this waits for while waiting for something this holds),
- * then the service's counter, as every writer of counters does after its customers.
- * Customers that have the service already, or lack it already, are skipped.
+ * The customers are locked first, in id order, then the service's counter, as every writer
+ * of assignments does (see `locks.ts`); then the changes are written as every such writer
+ * writes them (`applyAssignmentChanges`). Customers that have the service already, or lack
+ * it already, are skipped.
  */
 export async function bulkAssignService (
   db: Kysely<DB>,
-  dialect: DialectName,
   serviceId: number,
   attach: readonly number[],
   detach: readonly number[],
@@ -30,16 +27,11 @@ export async function bulkAssignService (
 ): Promise<BulkOutcome> {
   const wanted = [...new Set([...attach, ...detach])].sort((a, b) => a - b)
   return await inTransaction(db, async (trx): Promise<BulkOutcome> => {
-    const found = new Set<number>()
-    for (const chunk of chunks(wanted.filter(isStorableId), IDS_PER_STATEMENT)) {
-      let query = trx.selectFrom('customers').select('id').where('id', 'in', chunk).orderBy('id')
-      if (dialect === 'postgres') query = query.forUpdate()
-      for (const row of await query.execute()) found.add(row.id)
-    }
+    const found = await lockCustomers(trx, wanted)
     const unknown = wanted.filter((id) => !found.has(id))
     if (unknown.length > 0) return { status: 'unknown_customers', customerIds: unknown }
 
-    await lockServiceCounters(trx, dialect, [serviceId])
+    await lockServiceCounters(trx, [serviceId])
     const service = await trx.selectFrom('customer_services').select('id').where('id', '=', serviceId).executeTakeFirst()
     if (service === undefined) return { status: 'service_missing' }
 
@@ -54,27 +46,10 @@ export async function bulkAssignService (
     }
     const attached = [...new Set(attach)].filter((id) => !current.has(id)).sort((a, b) => a - b)
     const detached = [...new Set(detach)].filter((id) => current.has(id)).sort((a, b) => a - b)
-
-    // Stamped after each customer's last change, as every change of a history is.
-    const at = attached.length + detached.length > 0 ? await changeTimeForCustomers(trx, [...attached, ...detached], context.at) : context.at
-    const timestamp = toStoredTimestamp(at)
-    for (const chunk of chunks(attached, ROWS_PER_INSERT)) {
-      await trx.insertInto('customer_customer_service')
-        .values(chunk.map((customerId) => ({ customer_id: customerId, customer_service_id: serviceId, version: null, created_at: timestamp, updated_at: timestamp })))
-        .execute()
-    }
-    for (const chunk of chunks(detached, IDS_PER_STATEMENT)) {
-      await trx.deleteFrom('customer_customer_service')
-        .where('customer_service_id', '=', serviceId)
-        .where('customer_id', 'in', chunk)
-        .execute()
-    }
-    await adjustCustomersCounts(trx, dialect, [serviceId], attached.length - detached.length)
-    const changes: AssignmentChange[] = [
+    await applyAssignmentChanges(trx, [
       ...attached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: null })),
       ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))
-    ]
-    await recordAssignmentChanges(trx, dialect, changes, { ...context, at })
+    ], context)
     return { status: 'applied', attached, detached }
-  })
+  }, { first: context.idempotencyClaim })
 }

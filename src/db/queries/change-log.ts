@@ -1,8 +1,9 @@
-import { sql, type Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
 import type { AssignmentAction } from '../../domain/history-filters.js'
+import { advisoryTransactionLock } from '../dialect.js'
 import type { AssignmentHistoryTable, DB } from '../tables.js'
+import type { TransactionStep } from '../transaction.js'
 import { chunks, ROWS_PER_INSERT } from '../../domain/chunks.js'
 
 /** One assignment that changed; a version is null both when unset and when there was no row. */
@@ -23,6 +24,11 @@ export interface ChangeContext {
   /** From the request's `X-Reason` header, at most 255 characters. */
   reason: string | null
   at: Date
+  /**
+   * The request's Idempotency-Key claim, marked applied first in the transaction of its
+   * changes (see the idempotency plugin): the mark commits with them or not at all.
+   */
+  idempotencyClaim?: TransactionStep | undefined
 }
 
 export interface ChangeEvent {
@@ -47,64 +53,15 @@ export const OUTBOX_LOCK = 0x6f7574626f78
  * Call it last in a transaction, after every row lock: a writer that waited for a row lock
  * while holding the outbox lock could deadlock with a waiting reader.
  */
-export async function appendEvents (trx: Transaction<DB>, dialect: DialectName, events: readonly ChangeEvent[], at: Date): Promise<void> {
+export async function appendEvents (trx: Transaction<DB>, events: readonly ChangeEvent[], at: Date): Promise<void> {
   if (events.length === 0) return
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock_shared(${OUTBOX_LOCK})`.execute(trx)
+  await advisoryTransactionLock(trx, OUTBOX_LOCK, 'shared')
   const createdAt = toStoredTimestamp(at)
   for (const chunk of chunks(events, ROWS_PER_INSERT)) {
     await trx.insertInto('change_events')
       .values(chunk.map((event) => ({ type: event.type, payload: JSON.stringify(event.payload), created_at: createdAt })))
       .execute()
   }
-}
-
-/**
- * The time to stamp a customer's changes with, read once its lock is held: never before the
- * time asked for or the clock's, and a millisecond after the customer's last recorded change.
- * A request's time is taken before it waits for the lock, and replicas' clocks differ; without
- * this a change could be stamped before one it follows, and a point-in-time answer would be
- * wrong. Strictly later, so that every set the customer ever had is the answer for some time.
- */
-export async function changeTimeFor (trx: Transaction<DB>, customerId: number, requested: Date): Promise<Date> {
-  const last = await lastChangeOf(trx, customerId)
-  return laterChangeTime(requested, last?.created_at ?? null)
-}
-
-/**
- * The customer's newest history row: its id is the set's version (see `assignmentSetTag`),
- * its time the one the next change must follow (see `changeTimeFor`).
- */
-export async function lastChangeOf (trx: Transaction<DB>, customerId: number): Promise<{ id: number, created_at: string | Date } | undefined> {
-  const last = await trx.selectFrom('assignment_history')
-    .select(['id', 'created_at'])
-    .where('customer_id', '=', customerId)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  // History ids are bigints on PostgreSQL, which `pg` reads as strings.
-  return last === undefined ? undefined : { id: Number(last.id), created_at: last.created_at }
-}
-
-/** `changeTimeFor` for changes of many customers in one transaction: after each one's last. */
-export async function changeTimeForCustomers (trx: Transaction<DB>, customerIds: readonly number[], requested: Date): Promise<Date> {
-  let latest: Date = requested
-  for (const chunk of chunks([...new Set(customerIds)], ROWS_PER_INSERT)) {
-    const row = await trx.selectFrom('assignment_history')
-      .select((eb) => eb.fn.max('created_at').as('last'))
-      .where('id', 'in', (eb) => eb.selectFrom('assignment_history')
-        .select((inner) => inner.fn.max('id').as('id'))
-        .where('customer_id', 'in', chunk)
-        .groupBy('customer_id'))
-      .executeTakeFirst()
-    latest = laterChangeTime(latest, row?.last ?? null)
-  }
-  return latest
-}
-
-/** `changeTimeFor` once the customer's last change time is known. */
-export function laterChangeTime (requested: Date, lastChange: Date | string | null): Date {
-  const last = lastChange === null ? 0 : new Date(lastChange).getTime()
-  return new Date(Math.max(requested.getTime(), Date.now(), last + 1))
 }
 
 type ChangeRow = Pick<AssignmentHistoryTable, 'customer_id' | 'customer_service_id' | 'service_key' | 'action' | 'version_before' | 'version_after' | 'user_id' | 'token_id' | 'reason'>
@@ -121,63 +78,4 @@ export function changeFacts (row: ChangeRow) {
     token_id: row.token_id,
     reason: row.reason
   }
-}
-
-/**
- * Writes the history rows and outbox events of assignment changes, in the transaction
- * that made them, then `events` (say, the deletion of the customer) after theirs. The
- * services must still exist (their keys are recorded as they are now). Returns the id of
- * the last history row written: the customer's new set version (null when nothing changed).
- * Call it with the customer's lock held, last in the transaction (see `appendEvents`).
- */
-export async function recordAssignmentChanges (
-  trx: Transaction<DB>,
-  dialect: DialectName,
-  changes: readonly AssignmentChange[],
-  context: ChangeContext,
-  events: readonly ChangeEvent[] = []
-): Promise<number | null> {
-  if (changes.length === 0) {
-    await appendEvents(trx, dialect, events, context.at)
-    return null
-  }
-  const keyOf = new Map<number, string>()
-  for (const change of changes) if (change.serviceKey !== undefined) keyOf.set(change.serviceId, change.serviceKey)
-  const unknownKeys = [...new Set(changes.map((change) => change.serviceId))].filter((id) => !keyOf.has(id))
-  for (const chunk of chunks(unknownKeys, ROWS_PER_INSERT)) {
-    const rows = await trx.selectFrom('customer_services').select(['id', 'key']).where('id', 'in', chunk).execute()
-    for (const row of rows) keyOf.set(row.id, row.key)
-  }
-  const createdAt = toStoredTimestamp(context.at)
-  const rows = changes.map((change) => {
-    const key = keyOf.get(change.serviceId)
-    if (key === undefined) throw new Error(`service ${change.serviceId} vanished inside its own transaction`)
-    return {
-      customer_id: change.customerId,
-      customer_service_id: change.serviceId,
-      service_key: key,
-      action: change.action,
-      version_before: change.versionBefore,
-      version_after: change.versionAfter,
-      user_id: context.userId,
-      token_id: context.tokenId,
-      reason: context.reason,
-      created_at: createdAt
-    }
-  })
-  let lastId = 0
-  for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-    const insert = trx.insertInto('assignment_history').values(chunk)
-    if (dialect === 'postgres') {
-      for (const { id } of await insert.returning('id').execute()) lastId = Math.max(lastId, Number(id))
-    } else {
-      // SQLite reports the last rowid of an insert without the cost of RETURNING.
-      lastId = Number((await insert.executeTakeFirstOrThrow()).insertId)
-    }
-  }
-  await appendEvents(trx, dialect, [...rows.map((row) => ({
-    type: `assignment.${row.action}`,
-    payload: changeFacts(row)
-  })), ...events], context.at)
-  return lastId
 }

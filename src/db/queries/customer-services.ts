@@ -2,7 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable } from 'kysely'
 import type { ListQuery } from '../../domain/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { lockingRows } from '../dialect.js'
 import { isUniqueViolation } from '../errors.js'
 import type { CountedCustomerService, CustomerService } from '../../schemas/customer-service.js'
 import type { CustomerServicesTable, DB, DeletedCustomerServicesTable } from '../tables.js'
@@ -78,10 +78,9 @@ const catalogList = compiledList<[], CatalogFilter, CatalogSort, ServiceRow & { 
 
 export async function listCustomerServices (
   db: Kysely<DB>,
-  dialect: DialectName,
   query: ListQuery<CatalogFilter, CatalogSort>
 ): Promise<Page<CountedCustomerService>> {
-  const page = await catalogList(db, dialect, [], query)
+  const page = await catalogList(db, [], query)
   return { rows: page.rows.map(toCounted), total: page.total }
 }
 
@@ -106,7 +105,6 @@ export async function findCustomerServiceByReference (db: Kysely<DB>, reference:
 
 export async function createCustomerService (
   db: Kysely<DB>,
-  dialect: DialectName,
   input: CustomerServiceInput,
   context: ChangeContext
 ): Promise<CountedCustomerService> {
@@ -126,9 +124,9 @@ export async function createCustomerService (
         .returning([...serviceColumns, 'customer_services.customers_count'])
         .executeTakeFirstOrThrow()
       await adjustRowCount(trx, 'customer_services', 1)
-      await appendEvents(trx, dialect, [serviceEvent('customer_service.created', inserted, context)], context.at)
+      await appendEvents(trx, [serviceEvent('customer_service.created', inserted, context)], context.at)
       return inserted
-    })
+    }, { first: context.idempotencyClaim })
     return toCounted(row)
   } catch (error) {
     if (isUniqueViolation(error)) throw new KeyTakenError()
@@ -138,7 +136,6 @@ export async function createCustomerService (
 
 export async function updateCustomerService (
   db: Kysely<DB>,
-  dialect: DialectName,
   id: number,
   changes: Partial<CustomerServiceInput>,
   context: ChangeContext
@@ -156,9 +153,9 @@ export async function updateCustomerService (
         .where('id', '=', id)
         .returning([...serviceColumns, 'customer_services.customers_count'])
         .executeTakeFirst()
-      if (updated !== undefined) await appendEvents(trx, dialect, [serviceEvent('customer_service.updated', updated, context)], context.at)
+      if (updated !== undefined) await appendEvents(trx, [serviceEvent('customer_service.updated', updated, context)], context.at)
       return updated
-    })
+    }, { first: context.idempotencyClaim })
     return row === undefined ? undefined : toCounted(row)
   } catch (error) {
     if (isUniqueViolation(error)) throw new KeyTakenError()
@@ -198,7 +195,7 @@ export type DeleteOutcome = { status: 'deleted' } | { status: 'missing' } | { st
  * that assigns the service meanwhile either lands first (and the delete is refused) or
  * waits for it.
  */
-export async function deleteCustomerService (db: Kysely<DB>, dialect: DialectName, id: number, context: ChangeContext): Promise<DeleteOutcome> {
+export async function deleteCustomerService (db: Kysely<DB>, id: number, context: ChangeContext): Promise<DeleteOutcome> {
   return await inTransaction(db, async (trx) => {
     const deleted = await trx.deleteFrom('customer_services')
       .where('id', '=', id)
@@ -208,12 +205,11 @@ export async function deleteCustomerService (db: Kysely<DB>, dialect: DialectNam
     if (deleted !== undefined) {
       await trx.insertInto('deleted_customer_services').values(toDeletedRow(deleted, context.at)).execute()
       await adjustRowCount(trx, 'customer_services', -1)
-      await appendEvents(trx, dialect, [serviceEvent('customer_service.deleted', deleted, context)], context.at)
+      await appendEvents(trx, [serviceEvent('customer_service.deleted', deleted, context)], context.at)
       return { status: 'deleted' }
     }
-    let remaining = trx.selectFrom('customer_services').select('customers_count').where('id', '=', id)
-    if (dialect === 'postgres') remaining = remaining.forShare()
-    const row = await remaining.executeTakeFirst()
+    const row = await lockingRows(trx, trx.selectFrom('customer_services').select('customers_count').where('id', '=', id), 'share')
+      .executeTakeFirst()
     return row === undefined ? { status: 'missing' } : { status: 'assigned', customersCount: Number(row.customers_count) }
-  })
+  }, { first: context.idempotencyClaim })
 }

@@ -3,16 +3,16 @@ import { customerAccountFor } from '../../domain/customer-account.js'
 import type { ListQuery } from '../../domain/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
 import type { Customer } from '../../schemas/customer.js'
 import type { CustomerSummary } from '../../schemas/customer-service.js'
 import type { CustomersTable, DB } from '../tables.js'
 import { compiledOnce } from '../compiled-once.js'
 import { inTransaction } from '../transaction.js'
 import { compiledList, type ListColumns, type Page } from './list.js'
-import { appendEvents, changeTimeFor, recordAssignmentChanges, type ChangeContext } from './change-log.js'
+import { applyAssignmentChanges } from './assignment-writes.js'
+import { appendEvents, type ChangeContext } from './change-log.js'
 import { adjustRowCount, rowCount } from './row-counts.js'
-import { adjustCustomersCounts, lockCustomer } from './locks.js'
+import { lockCustomers } from './locks.js'
 
 export const customerFilters = ['name', 'customer_account'] as const
 export const customerSorts = ['id', 'name', 'customer_account', 'created_at', 'updated_at'] as const
@@ -54,8 +54,8 @@ const customerList = compiledList<[], CustomerFilter, CustomerSort, CustomerRow>
   unfilteredTotal: async (db) => await rowCount(db, 'customers')
 })
 
-export async function listCustomers (db: Kysely<DB>, dialect: DialectName, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<Customer>> {
-  const page = await customerList(db, dialect, [], query)
+export async function listCustomers (db: Kysely<DB>, query: ListQuery<CustomerFilter, CustomerSort>): Promise<Page<Customer>> {
+  const page = await customerList(db, [], query)
   return { rows: page.rows.map(toCustomerRecord), total: page.total }
 }
 
@@ -87,11 +87,10 @@ function toSummary (row: Pick<CustomerRow, 'id' | 'name' | 'customer_account'>):
 /** A page of the customers that have a service, with the customer list's filters and sorts. */
 export async function listCustomersOfService (
   db: Kysely<DB>,
-  dialect: DialectName,
   serviceId: number,
   query: ListQuery<CustomerFilter, CustomerSort>
 ): Promise<Page<CustomerSummary>> {
-  const page = await holderList(db, dialect, [serviceId], query)
+  const page = await holderList(db, [serviceId], query)
   return { rows: page.rows.map(toSummary), total: page.total }
 }
 
@@ -134,7 +133,7 @@ export async function findCustomer (db: Kysely<DB>, id: number): Promise<Custome
 }
 
 /** The account number derives from the id, so it is written once the insert has given one. */
-export async function createCustomer (db: Kysely<DB>, dialect: DialectName, name: string, context: ChangeContext): Promise<Customer> {
+export async function createCustomer (db: Kysely<DB>, name: string, context: ChangeContext): Promise<Customer> {
   const timestamp = toStoredTimestamp(context.at)
   return await inTransaction(db, async (trx) => {
     const { id } = await trx.insertInto('customers')
@@ -148,14 +147,13 @@ export async function createCustomer (db: Kysely<DB>, dialect: DialectName, name
       .returning(selectedColumns)
       .executeTakeFirstOrThrow()
     const customer = toCustomerRecord(row)
-    await appendEvents(trx, dialect, [{ type: 'customer.created', payload: customerPayload(customer, context) }], context.at)
+    await appendEvents(trx, [{ type: 'customer.created', payload: customerPayload(customer, context) }], context.at)
     return customer
-  })
+  }, { first: context.idempotencyClaim })
 }
 
 export async function updateCustomer (
   db: Kysely<DB>,
-  dialect: DialectName,
   id: number,
   changes: { name?: string },
   context: ChangeContext
@@ -171,19 +169,20 @@ export async function updateCustomer (
       .executeTakeFirst()
     if (row === undefined) return undefined
     const customer = toCustomerRecord(row)
-    await appendEvents(trx, dialect, [{ type: 'customer.updated', payload: customerPayload(customer, context) }], context.at)
+    await appendEvents(trx, [{ type: 'customer.updated', payload: customerPayload(customer, context) }], context.at)
     return customer
-  })
+  }, { first: context.idempotencyClaim })
 }
 
 /**
- * Deletes the customer and its assignments, keeping every service's count exact, and
- * records each assignment's removal in the history (with the version it had) and the
- * outbox, followed by the customer's own deletion event.
+ * Deletes the customer and its assignments, as every writer of assignments writes them
+ * (`applyAssignmentChanges`): every service's count kept exact, each assignment's removal
+ * recorded in the history (with the version it had) and the outbox, followed by the
+ * customer's own deletion event.
  */
-export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: number, context: ChangeContext): Promise<boolean> {
+export async function deleteCustomer (db: Kysely<DB>, id: number, context: ChangeContext): Promise<boolean> {
   return await inTransaction(db, async (trx) => {
-    if (!await lockCustomer(trx, dialect, id)) return false
+    if (!(await lockCustomers(trx, [id])).has(id)) return false
     const customer = await trx.selectFrom('customers').select(selectedColumns).where('id', '=', id).executeTakeFirstOrThrow()
     const assigned = await trx.selectFrom('customer_customer_service')
       .innerJoin('customer_services', 'customer_services.id', 'customer_customer_service.customer_service_id')
@@ -191,21 +190,22 @@ export async function deleteCustomer (db: Kysely<DB>, dialect: DialectName, id: 
       .where('customer_customer_service.customer_id', '=', id)
       .orderBy('customer_customer_service.customer_service_id')
       .execute()
-    const serviceIds = assigned.map((row) => row.customer_service_id)
-    await adjustCustomersCounts(trx, dialect, serviceIds, -1)
-    await trx.deleteFrom('customers').where('id', '=', id).execute()
-    await adjustRowCount(trx, 'customers', -1)
-    const at = assigned.length > 0 ? await changeTimeFor(trx, id, context.at) : context.at
-    await recordAssignmentChanges(trx, dialect, assigned.map((row) => ({
+    await applyAssignmentChanges(trx, assigned.map((row) => ({
       customerId: id,
       serviceId: row.customer_service_id,
       serviceKey: row.key,
       action: 'detached' as const,
       versionBefore: row.version,
       versionAfter: null
-    })), { ...context, at }, [{ type: 'customer.deleted', payload: customerPayload(toCustomerRecord(customer), context) }])
+    })), context, {
+      alsoWrite: async (trx) => {
+        await trx.deleteFrom('customers').where('id', '=', id).execute()
+        await adjustRowCount(trx, 'customers', -1)
+      },
+      events: [{ type: 'customer.deleted', payload: customerPayload(toCustomerRecord(customer), context) }]
+    })
     return true
-  })
+  }, { first: context.idempotencyClaim })
 }
 
 /** A customer event's data: the customer as it is (or was, for a deletion), and who changed it. */

@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import { toLaravelTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
+import { advisoryTransactionLock, writersRunConcurrently } from '../dialect.js'
 import type { ChangeEvent } from '../../schemas/event.js'
 import type { DB } from '../tables.js'
 import { OUTBOX_LOCK } from './change-log.js'
@@ -20,11 +20,11 @@ function eventsAfter (db: Kysely<DB>, after: number, limit: number) {
  * when no writer that may hold a smaller id is still running. A first read without it answers
  * an idle poll, which then costs writers nothing.
  */
-export async function readEvents (db: Kysely<DB>, dialect: DialectName, after: number, limit: number): Promise<ChangeEvent[]> {
+export async function readEvents (db: Kysely<DB>, after: number, limit: number): Promise<ChangeEvent[]> {
   let rows = await eventsAfter(db, after, limit).execute()
-  if (dialect === 'postgres' && rows.length > 0) {
+  if (rows.length > 0 && writersRunConcurrently(db)) {
     rows = await db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${OUTBOX_LOCK})`.execute(trx)
+      await advisoryTransactionLock(trx, OUTBOX_LOCK, 'exclusive')
       return await eventsAfter(trx, after, limit).execute()
     })
   }

@@ -1,7 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { HistoryFilters } from '../../domain/history-filters.js'
 import { toLaravelTimestamp, toStoredBound } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
 import type { HistoryEntry } from '../../schemas/history.js'
 import type { AssignmentHistoryTable, DB } from '../tables.js'
 import { changeFacts } from './change-log.js'
@@ -33,7 +32,7 @@ function toHistoryEntry (row: Selectable<AssignmentHistoryTable>): HistoryEntry 
  * A page of assignment history, newest first unless asked otherwise. Both scopes read an
  * index that leads with their id and ends with the history id, so the order costs no sort.
  */
-export async function listHistory (db: Kysely<DB>, dialect: DialectName, scope: HistoryScope, query: HistoryQuery): Promise<Page<HistoryEntry>> {
+export async function listHistory (db: Kysely<DB>, scope: HistoryScope, query: HistoryQuery): Promise<Page<HistoryEntry>> {
   let filtered = db.selectFrom('assignment_history')
   filtered = 'customerId' in scope
     ? filtered.where('customer_id', '=', scope.customerId)
@@ -42,7 +41,7 @@ export async function listHistory (db: Kysely<DB>, dialect: DialectName, scope: 
   if (actions.length > 0) filtered = filtered.where('action', 'in', [...actions])
   if (serviceKeys.length > 0) {
     const patterns = distinctPatterns(serviceKeys)
-    filtered = filtered.where(matchesAnyPattern(dialect, sql<string>`lower(${sql.ref('service_key')})`, patterns.length, boundPatterns(patterns)))
+    filtered = filtered.where(matchesAnyPattern(db, sql<string>`lower(${sql.ref('service_key')})`, patterns.length, boundPatterns(patterns)))
   }
   if (from !== null) filtered = filtered.where('created_at', '>=', toStoredBound(from))
   if (to !== null) filtered = filtered.where('created_at', '<=', toStoredBound(to))

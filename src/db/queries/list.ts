@@ -3,7 +3,7 @@ import type { ListQuery } from '../../domain/list-query.js'
 import { offsetOf } from '../../domain/paginator.js'
 import { containsPattern } from '../../domain/text-search.js'
 import { compiledPerShape, type Value } from '../compiled-once.js'
-import type { DialectName } from '../database.js'
+import { patternRows } from '../dialect.js'
 import type { DB } from '../tables.js'
 
 /** How a list's filter and sort names map to SQL: a folded text per filter, columns per sort. */
@@ -40,12 +40,6 @@ export function boundPatterns (patterns: readonly string[]): string {
   return patterns.length === 1 ? patterns[0] as string : JSON.stringify(patterns)
 }
 
-/** Each dialect's rows of a JSON array of strings, as a table `pattern` with one column, `value`. */
-const patternRows: Record<DialectName, (json: unknown) => RawBuilder<unknown>> = {
-  sqlite: (json) => sql`json_each(${json}) as pattern`,
-  postgres: (json) => sql`jsonb_array_elements_text(cast(${json} as jsonb)) as pattern(value)`
-}
-
 /**
  * Whether `column` matches any of a filter's patterns, bound as `boundPatterns` binds them.
  * Several patterns are one value read as a table rather than one `or` each: SQLite refuses
@@ -53,22 +47,22 @@ const patternRows: Record<DialectName, (json: unknown) => RawBuilder<unknown>> =
  * values a client sends. A single pattern (the usual filter) stays a plain LIKE, which
  * SQLite runs about three times faster than a lookup in a one-row JSON table.
  */
-export function matchesAnyPattern (dialect: DialectName, column: Expression<string>, patternCount: number, bound: unknown): RawBuilder<SqlBool> {
+export function matchesAnyPattern (db: Kysely<DB>, column: Expression<string>, patternCount: number, bound: unknown): RawBuilder<SqlBool> {
   if (patternCount === 1) return sql<SqlBool>`${column} like ${bound} escape '\\'`
-  return sql<SqlBool>`exists (select 1 from ${patternRows[dialect](bound)} where ${column} like pattern.value escape '\\')`
+  return sql<SqlBool>`exists (select 1 from ${patternRows(db, bound)} where ${column} like pattern.value escape '\\')`
 }
 
 /** Different filters must all match; `bound` holds each filter's value, as `boundPatterns` gives it. */
 export function applyFilters<QB extends SelectQueryBuilder<any, any, any>, Filter extends string> (
+  db: Kysely<DB>,
   query: QB,
-  dialect: DialectName,
   matches: readonly FilterMatch[],
   columns: ListColumns<Filter, string>,
   bound: readonly unknown[]
 ): QB {
   let filtered = query
   matches.forEach(({ field, patterns }, index) => {
-    filtered = filtered.where(matchesAnyPattern(dialect, columns.filters[field as Filter], patterns.length, bound[index])) as QB
+    filtered = filtered.where(matchesAnyPattern(db, columns.filters[field as Filter], patterns.length, bound[index])) as QB
   })
   return filtered
 }
@@ -123,17 +117,16 @@ export interface ListDefinition<Base extends readonly Value[], Filter extends st
 }
 
 interface ListShape {
-  readonly dialect: DialectName
   readonly matches: readonly FilterMatch[]
   readonly sorts: ListQuery<string, string>['sorts']
   readonly baseLength: number
 }
 
 /** Everything of a list query that its SQL depends on: which filters with one pattern or several, which sorts. */
-function listShapeKey ({ dialect, matches, sorts, baseLength }: ListShape): string {
+function listShapeKey ({ matches, sorts, baseLength }: ListShape): string {
   const filters = matches.map(({ field, patterns }) => `${field}:${patterns.length === 1 ? 'one' : 'any'}`).join(',')
   const order = sorts.map(({ field, direction }) => `${field}:${direction}`).join(',')
-  return `${dialect}|${baseLength}|${filters}|${order}`
+  return `${baseLength}|${filters}|${order}`
 }
 
 /**
@@ -143,12 +136,12 @@ function listShapeKey ({ dialect, matches, sorts, baseLength }: ListShape): stri
  */
 export function compiledList<Base extends readonly Value[], Filter extends string, Sort extends string, Row> (
   list: ListDefinition<Base, Filter, Sort, Row>
-): (db: Kysely<DB>, dialect: DialectName, base: Base, query: ListQuery<Filter, Sort>) => Promise<Page<Row>> {
+): (db: Kysely<DB>, base: Base, query: ListQuery<Filter, Sort>) => Promise<Page<Row>> {
   const columns = list.columns as ListColumns<string, string>
-  const filtered = (db: Kysely<DB>, { dialect, matches, baseLength }: ListShape, values: readonly Value[]) => {
+  const filtered = (db: Kysely<DB>, { matches, baseLength }: ListShape, values: readonly Value[]) => {
     const base = values.slice(0, baseLength) as unknown as Base
     const bound = values.slice(baseLength, baseLength + matches.length)
-    return { base, rows: applyFilters(list.from(db, ...base), dialect, matches, columns, bound) }
+    return { base, rows: applyFilters(db, list.from(db, ...base), matches, columns, bound) }
   }
   const pageOf = compiledPerShape(listShapeKey, (db, shape, values) => {
     const { base, rows } = filtered(db, shape, values)
@@ -159,9 +152,9 @@ export function compiledList<Base extends readonly Value[], Filter extends strin
     filtered(db, shape, values).rows.select(sql<number>`cast(count(*) as integer)`.as('total')))
 
   const { unfilteredTotal } = list
-  return async (db, dialect, base, query) => {
+  return async (db, base, query) => {
     const matches = filterMatches(query.filters)
-    const shape = { dialect, matches, sorts: query.sorts, baseLength: base.length }
+    const shape = { matches, sorts: query.sorts, baseLength: base.length }
     const values = [...base, ...matches.map(({ patterns }) => boundPatterns(patterns))]
     const count = matches.length === 0 && unfilteredTotal !== undefined
       ? async () => await unfilteredTotal(db, ...base)

@@ -1,14 +1,13 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { PivotAttributes } from '../../domain/assignment-diff.js'
 import { assignmentSetTag } from '../../domain/entity-tag.js'
-import { toStoredTimestamp } from '../../domain/timestamps.js'
-import type { DialectName } from '../database.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import type { AssignedService } from '../../schemas/assignment.js'
-import { findAssignedService, unmetPrecondition, type PreconditionFailed, type SetWriteOptions } from './assignments.js'
-import { lastChangeOf, laterChangeTime, recordAssignmentChanges, type AssignmentChange, type ChangeContext } from './change-log.js'
-import { adjustCustomersCounts, lockCustomer } from './locks.js'
+import { findAssignedService, setTagOf, unmetPrecondition, type PreconditionFailed, type SetWriteOptions } from './assignments.js'
+import { applyAssignmentChanges } from './assignment-writes.js'
+import type { AssignmentChange, ChangeContext } from './change-log.js'
+import { lockCustomers, lockExistingServices } from './locks.js'
 
 /** `etag` names the customer's set after the change (or as it is, when nothing changed). */
 export type AssignOutcome =
@@ -24,14 +23,33 @@ export type UnassignOutcome =
   | PreconditionFailed
 
 /**
+ * The sync's first steps for one assignment: the customer's lock (see `locks.ts`), then its
+ * set's tag read under it and checked against `If-Match`.
+ */
+async function lockSet (
+  trx: Transaction<DB>, customerId: number, options: SetWriteOptions
+): Promise<{ status: 'locked', etag: string } | { status: 'customer_missing' } | PreconditionFailed> {
+  if (!(await lockCustomers(trx, [customerId])).has(customerId)) return { status: 'customer_missing' }
+  const etag = await setTagOf(trx, customerId)
+  return await unmetPrecondition(trx, customerId, etag, options) ?? { status: 'locked', etag }
+}
+
+async function pivotOf (trx: Transaction<DB>, customerId: number, serviceId: number): Promise<{ version: string | null } | undefined> {
+  return await trx.selectFrom('customer_customer_service')
+    .select('version')
+    .where('customer_id', '=', customerId)
+    .where('customer_service_id', '=', serviceId)
+    .executeTakeFirst()
+}
+
+/**
  * Gives the customer one service, or changes the version it has it with; a version
  * not given leaves the current one. The sync's discipline: the customer's lock from the
- * first read (and the `If-Match` check) to the commit, then the service's counter, then
- * the history.
+ * first read (and the `If-Match` check) to the commit, the service's kept from deletion,
+ * then the write of every assignment change (`applyAssignmentChanges`).
  */
 export async function assignService (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   serviceId: number,
   attributes: PivotAttributes,
@@ -39,75 +57,43 @@ export async function assignService (
   options: SetWriteOptions = {}
 ): Promise<AssignOutcome> {
   return await inTransaction(db, async (trx): Promise<AssignOutcome> => {
-    if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
-    const last = await lastChangeOf(trx, customerId)
-    const etag = assignmentSetTag(last?.id ?? null)
-    const failed = await unmetPrecondition(trx, customerId, etag, options)
-    if (failed !== undefined) return failed
-    // A share lock keeps the service from being deleted before this commits.
-    let serviceQuery = trx.selectFrom('customer_services').select('key').where('id', '=', serviceId)
-    if (dialect === 'postgres') serviceQuery = serviceQuery.forKeyShare()
-    const service = await serviceQuery.executeTakeFirst()
-    if (service === undefined) return { status: 'service_missing' }
+    const set = await lockSet(trx, customerId, options)
+    if (set.status !== 'locked') return set
+    const serviceKey = (await lockExistingServices(trx, [serviceId])).get(serviceId)
+    if (serviceKey === undefined) return { status: 'service_missing' }
 
-    const current = await trx.selectFrom('customer_customer_service')
-      .select('version')
-      .where('customer_id', '=', customerId)
-      .where('customer_service_id', '=', serviceId)
-      .executeTakeFirst()
-    const { version: newVersion } = attributes
-    const updates = current !== undefined && newVersion !== undefined && newVersion !== current.version
-    // Stamped after the customer's last change, as every change of its history is.
-    const at = laterChangeTime(context.at, last?.created_at ?? null)
-    const timestamp = toStoredTimestamp(at)
+    const current = await pivotOf(trx, customerId, serviceId)
+    const { version } = attributes
     let change: AssignmentChange | undefined
     if (current === undefined) {
-      const version = newVersion ?? null
-      await trx.insertInto('customer_customer_service')
-        .values({ customer_id: customerId, customer_service_id: serviceId, version, created_at: timestamp, updated_at: timestamp })
-        .execute()
-      await adjustCustomersCounts(trx, dialect, [serviceId], 1)
-      change = { customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: version }
-    } else if (updates) {
-      await trx.updateTable('customer_customer_service')
-        .set({ version: newVersion, updated_at: timestamp })
-        .where('customer_id', '=', customerId)
-        .where('customer_service_id', '=', serviceId)
-        .execute()
-      change = { customerId, serviceId, action: 'updated', versionBefore: current.version, versionAfter: newVersion }
+      change = { customerId, serviceId, serviceKey, action: 'attached', versionBefore: null, versionAfter: version ?? null }
+    } else if (version !== undefined && version !== current.version) {
+      change = { customerId, serviceId, serviceKey, action: 'updated', versionBefore: current.version, versionAfter: version }
     }
+    const lastId = change === undefined ? null : await applyAssignmentChanges(trx, [change], context)
     const lookup = await findAssignedService(trx, customerId, String(serviceId))
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
-    const assigned = lookup.service
-    if (change === undefined) return { status: 'unchanged', service: assigned, etag }
-    const lastId = await recordAssignmentChanges(trx, dialect, [change], { ...context, at })
-    return { status: change.action === 'attached' ? 'attached' : 'updated', service: assigned, etag: assignmentSetTag(lastId) }
-  })
+    if (change === undefined || lastId === null) return { status: 'unchanged', service: lookup.service, etag: set.etag }
+    return { status: change.action === 'attached' ? 'attached' : 'updated', service: lookup.service, etag: assignmentSetTag(lastId) }
+  }, { first: context.idempotencyClaim })
 }
 
 /** Takes one service from the customer, under the same locks and `If-Match` check as `assignService`. */
 export async function unassignService (
   db: Kysely<DB>,
-  dialect: DialectName,
   customerId: number,
   serviceId: number,
   context: ChangeContext,
   options: SetWriteOptions = {}
 ): Promise<UnassignOutcome> {
   return await inTransaction(db, async (trx): Promise<UnassignOutcome> => {
-    if (!await lockCustomer(trx, dialect, customerId)) return { status: 'customer_missing' }
-    const last = await lastChangeOf(trx, customerId)
-    const failed = await unmetPrecondition(trx, customerId, assignmentSetTag(last?.id ?? null), options)
-    if (failed !== undefined) return failed
-    const removed = await trx.deleteFrom('customer_customer_service')
-      .where('customer_id', '=', customerId)
-      .where('customer_service_id', '=', serviceId)
-      .returning('version')
-      .executeTakeFirst()
-    if (removed === undefined) return { status: 'not_assigned' }
-    await adjustCustomersCounts(trx, dialect, [serviceId], -1)
-    const at = laterChangeTime(context.at, last?.created_at ?? null)
-    const lastId = await recordAssignmentChanges(trx, dialect, [{ customerId, serviceId, action: 'detached', versionBefore: removed.version, versionAfter: null }], { ...context, at })
+    const set = await lockSet(trx, customerId, options)
+    if (set.status !== 'locked') return set
+    const current = await pivotOf(trx, customerId, serviceId)
+    if (current === undefined) return { status: 'not_assigned' }
+    const lastId = await applyAssignmentChanges(trx, [
+      { customerId, serviceId, action: 'detached', versionBefore: current.version, versionAfter: null }
+    ], context)
     return { status: 'detached', etag: assignmentSetTag(lastId) }
-  })
+  }, { first: context.idempotencyClaim })
 }

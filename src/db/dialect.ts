@@ -1,0 +1,78 @@
+import { PostgresAdapter, sql, type InsertQueryBuilder, type InsertResult, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely'
+import type { DatabaseConfig } from '../config.js'
+
+/**
+ * Everything the SQL of this service does differently on SQLite and PostgreSQL is here, so
+ * that a query function never asks which database it runs on.
+ */
+export type DialectName = DatabaseConfig['dialect']
+
+/**
+ * The dialect of a handle (a `Kysely`, a `Transaction`, a connection), told by its adapter:
+ * the one way the code knows it, so that it cannot disagree with the SQL Kysely writes.
+ */
+export function dialectOf (db: Kysely<any>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/**
+ * PostgreSQL's row locks. SQLite has none (`FOR UPDATE` is a syntax error there), and needs
+ * none: its transactions here begin immediate, which already excludes every other writer
+ * from the first statement to the commit. So on SQLite the query is left as it is.
+ */
+export type RowLock = 'update' | 'no key update' | 'share' | 'key share'
+
+export function lockingRows<QB extends SelectQueryBuilder<any, any, any>> (db: Kysely<any>, query: QB, lock: RowLock): QB {
+  if (dialectOf(db) !== 'postgres') return query
+  switch (lock) {
+    case 'update': return query.forUpdate() as QB
+    case 'no key update': return query.forNoKeyUpdate() as QB
+    case 'share': return query.forShare() as QB
+    case 'key share': return query.forKeyShare() as QB
+  }
+}
+
+/**
+ * Whether transactions that write can run at once (PostgreSQL), so that ids handed out
+ * before commit may commit out of order; SQLite's writers run one after the other.
+ */
+export function writersRunConcurrently (db: Kysely<any>): boolean {
+  return dialectOf(db) === 'postgres'
+}
+
+/**
+ * Takes a transaction-scoped advisory lock on PostgreSQL, shared or exclusive, held until the
+ * transaction ends. SQLite's writers are serialized already: there it does nothing.
+ */
+export async function advisoryTransactionLock (trx: Kysely<any>, key: number, mode: 'shared' | 'exclusive'): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return
+  if (mode === 'shared') await sql`select pg_advisory_xact_lock_shared(${key})`.execute(trx)
+  else await sql`select pg_advisory_xact_lock(${key})`.execute(trx)
+}
+
+/**
+ * Runs an insert of rows with an `id` and answers the greatest id it gave: PostgreSQL
+ * returns them; SQLite reports the last rowid of the insert without the cost of RETURNING.
+ */
+export async function insertReturningLastId (
+  db: Kysely<any>,
+  insert: InsertQueryBuilder<any, any, InsertResult>
+): Promise<number> {
+  if (dialectOf(db) === 'postgres') {
+    let lastId = 0
+    for (const { id } of await insert.returning('id').execute()) lastId = Math.max(lastId, Number(id))
+    return lastId
+  }
+  return Number((await insert.executeTakeFirstOrThrow()).insertId)
+}
+
+/** Each dialect's rows of a JSON array of strings, as a table `pattern` with one column, `value`. */
+const jsonArrayRows: Record<DialectName, (json: unknown) => RawBuilder<unknown>> = {
+  sqlite: (json) => sql`json_each(${json}) as pattern`,
+  postgres: (json) => sql`jsonb_array_elements_text(cast(${json} as jsonb)) as pattern(value)`
+}
+
+/** The strings of a JSON array bound as one value, as a table `pattern` with one column, `value`. */
+export function patternRows (db: Kysely<any>, json: unknown): RawBuilder<unknown> {
+  return jsonArrayRows[dialectOf(db)](json)
+}
