@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely'
-import type { AssignmentAction } from '../domain/history-filters.js'
+import type { AssignmentAction } from '../domain/assignment-diff.js'
 
 /** Written as ISO-8601 strings; read back as strings (SQLite) or Dates (PostgreSQL). */
 export type Timestamp = ColumnType<string | Date, string, string>

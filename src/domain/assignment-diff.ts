@@ -1,3 +1,7 @@
+/** What can happen to one assignment; the history and the change events name each change by it. */
+export const assignmentActions = ['attached', 'detached', 'updated'] as const
+export type AssignmentAction = typeof assignmentActions[number]
+
 export interface PivotAttributes {
   version?: string | null
 }

@@ -1,8 +1,6 @@
+import { assignmentActions, type AssignmentAction } from './assignment-diff.js'
 import { parseDateTime } from './date-time.js'
 import type { ErrorBag } from './validation-messages.js'
-
-export const assignmentActions = ['attached', 'detached', 'updated'] as const
-export type AssignmentAction = typeof assignmentActions[number]
 
 export interface HistoryFilters {
   /** Any of these actions; all when empty. */

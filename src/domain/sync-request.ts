@@ -1,5 +1,5 @@
 import type { PivotAttributes } from './assignment-diff.js'
-import { readId, readIdList, type GivenId } from './ids.js'
+import { readId, readIdList, type GivenId } from './id-input.js'
 
 export interface SyncRequest {
   /** Each requested service with the pivot attributes given for it. */

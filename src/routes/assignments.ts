@@ -6,7 +6,7 @@ import { catalogFilters, catalogSorts, type CatalogFilter, type CatalogSort } fr
 import { unknownIds } from '../db/queries/unknown-ids.js'
 import { parseDateTime } from '../domain/date-time.js'
 import type { ListQuery } from '../domain/list-query.js'
-import { givenIdErrors, readIds } from '../domain/ids.js'
+import { givenIdErrors, readIds } from '../domain/id-input.js'
 import { readSyncRequest } from '../domain/sync-request.js'
 import { joinErrorBags } from '../domain/validation-messages.js'
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'

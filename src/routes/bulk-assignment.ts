@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { bulkAssignService } from '../db/queries/bulk-assignment.js'
 import { unknownIds } from '../db/queries/unknown-ids.js'
-import { givenIdMessages, readIdList, readIds, type GivenId } from '../domain/ids.js'
+import { givenIdMessages, readIdList, readIds, type GivenId } from '../domain/id-input.js'
 import { joinErrorBags, type ErrorBag } from '../domain/validation-messages.js'
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
 import { BulkAssignmentBody, BulkAssignmentResult, MAX_BULK_IDS } from '../schemas/bulk-assignment.js'

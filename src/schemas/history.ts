@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { assignmentActions, type AssignmentAction } from '../domain/history-filters.js'
+import { assignmentActions, type AssignmentAction } from '../domain/assignment-diff.js'
 import { Id, pageParameters, Timestamp } from './common.js'
 
 const VersionState = Type.Union([

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { givenIdErrors } from '../../src/domain/ids.js'
+import { givenIdErrors } from '../../src/domain/id-input.js'
 import { readSyncRequest } from '../../src/domain/sync-request.js'
 
 t.test('a list of ids asks for each id with no attributes', async (t) => {

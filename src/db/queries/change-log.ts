@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
-import type { AssignmentAction } from '../../domain/history-filters.js'
+import type { AssignmentAction } from '../../domain/assignment-diff.js'
 import { advisoryTransactionLock } from '../dialect.js'
 import type { AssignmentHistoryTable, DB } from '../tables.js'
 import type { TransactionStep } from '../transaction.js'
