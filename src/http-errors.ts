@@ -1,5 +1,5 @@
 import createError from '@fastify/error'
-import { summarizeErrors, type ErrorBag } from './domain/validation-messages.js'
+import { summarizeErrors, type ErrorBag } from './laravel/validation-messages.js'
 import {
   answerLostMessage,
   forbiddenMessage,

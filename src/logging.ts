@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { DestinationStream, LoggerOptions } from 'pino'
 import type { LogLevel } from './config.js'
-import { redactUrlSecrets } from './domain/log-redaction.js'
-import { acceptedRequestId } from './domain/request-id.js'
+import { redactUrlSecrets } from './lib/log-redaction.js'
+import { acceptedRequestId } from './lib/request-id.js'
 
 export const REQUEST_ID_HEADER = 'x-request-id'
 

@@ -3,7 +3,7 @@ import FindMyWay from 'find-my-way'
 import type { FastifyError } from 'fastify'
 import type { ErrorObject } from 'ajv'
 import { isUnavailable } from '../db/errors.js'
-import { laravelErrorBag, summarizeErrors } from '../domain/validation-messages.js'
+import { laravelErrorBag, summarizeErrors } from '../laravel/validation-messages.js'
 import { ServiceInUseError, ValidationFailedError } from '../http-errors.js'
 import { serverErrorMessage, unavailableMessage } from '../schemas/messages.js'
 

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
-import { containsNul, MAX_JSON_DEPTH, nestingDepth } from '../domain/input-limits.js'
-import { normalizeInput } from '../domain/laravel-input.js'
-import { parsePhpQuery } from '../domain/php-query.js'
+import { containsNul, MAX_JSON_DEPTH, nestingDepth } from '../lib/input-limits.js'
+import { normalizeInput } from '../laravel/input.js'
+import { parsePhpQuery } from '../laravel/php-query.js'
 import { BadRequestError } from '../http-errors.js'
 
 /**

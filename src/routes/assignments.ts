@@ -5,10 +5,10 @@ import { findAssignedService, listServicesOfCustomer, listServicesOfCustomerAt, 
 import { catalogFilters, catalogSorts, type CatalogFilter, type CatalogSort } from '../db/queries/customer-services.js'
 import { unknownIds } from '../db/queries/unknown-ids.js'
 import { parseDateTime } from '../domain/date-time.js'
-import type { ListQuery } from '../domain/list-query.js'
-import { givenIdErrors, readIds } from '../domain/id-input.js'
-import { readSyncRequest } from '../domain/sync-request.js'
-import { joinErrorBags } from '../domain/validation-messages.js'
+import type { ListQuery } from '../laravel/list-query.js'
+import { givenIdErrors, readIds } from '../laravel/id-input.js'
+import { readSyncRequest } from '../laravel/sync-request.js'
+import { joinErrorBags } from '../laravel/validation-messages.js'
 import { ModelNotFoundError, ValidationFailedError } from '../http-errors.js'
 import {
   AssignedService,
@@ -25,7 +25,7 @@ import {
 import { preconditionFailedMessage } from '../schemas/messages.js'
 import { bodyErrorStatuses, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { CustomerParams } from '../schemas/customer.js'
-import { bodySchemaErrors } from './body-errors.js'
+import { bodySchemaErrors } from '../laravel/body-errors.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'
 import { v1Read, v1Write } from '../schemas/operations.js'
 

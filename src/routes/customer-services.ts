@@ -12,9 +12,9 @@ import {
 } from '../db/queries/customer-services.js'
 import { Readable } from 'node:stream'
 import { customerFilters, customersOfServiceInChunks, customerSorts, listCustomersOfService, type CustomerFilter, type CustomerSort } from '../db/queries/customers.js'
-import { jsonWithStreamedArray } from '../domain/json-stream.js'
-import { toBoolean } from '../domain/laravel-input.js'
-import type { ListQuery } from '../domain/list-query.js'
+import { jsonWithStreamedArray } from '../lib/json-stream.js'
+import { toBoolean } from '../laravel/input.js'
+import type { ListQuery } from '../laravel/list-query.js'
 import { ModelNotFoundError, ServiceInUseError, ValidationFailedError } from '../http-errors.js'
 import { bodyErrorStatuses, Deleted, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import {

@@ -9,7 +9,7 @@ import {
   type CustomerFilter,
   type CustomerSort
 } from '../db/queries/customers.js'
-import type { ListQuery } from '../domain/list-query.js'
+import type { ListQuery } from '../laravel/list-query.js'
 import { ModelNotFoundError } from '../http-errors.js'
 import { bodyErrorStatuses, Deleted, errorResponses, ListQuerystring, Paginated } from '../schemas/common.js'
 import { changeContextOf, ReasonHeaders } from './change-context.js'

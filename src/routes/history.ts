@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { historyFilters, historySorts, listHistory, type HistoryScope } from '../db/queries/history.js'
-import { readHistoryFilters } from '../domain/history-filters.js'
+import { readHistoryFilters } from '../laravel/history-filters.js'
 import { ValidationFailedError } from '../http-errors.js'
 import { errorResponses, Paginated } from '../schemas/common.js'
 import { CustomerServiceParams } from '../schemas/customer-service.js'

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox'
 import { MAX_ID } from '../domain/ids.js'
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../domain/list-query.js'
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../laravel/list-query.js'
 import { forbiddenMessage, serverErrorMessage, tooManyAttemptsMessage, unauthenticatedMessage, unavailableMessage } from './messages.js'
 
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID, examples: [42] })

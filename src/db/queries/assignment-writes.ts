@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import { chunks, IDS_PER_STATEMENT, ROWS_PER_INSERT } from '../../domain/chunks.js'
+import { chunks, IDS_PER_STATEMENT, ROWS_PER_INSERT } from '../chunks.js'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import { insertReturningLastId } from '../dialect.js'
 import type { DB } from '../tables.js'

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { diffAssignments, type AssignmentDiff, type CurrentAssignment, type PivotAttributes } from '../../domain/assignment-diff.js'
 import { assignmentSetTag, ifMatchAccepts } from '../../domain/entity-tag.js'
-import type { ListQuery } from '../../domain/list-query.js'
+import type { ListQuery } from '../../laravel/list-query.js'
 import { toLaravelTimestamp, toStoredBound } from '../../domain/timestamps.js'
 import type { AssignedService, ListedAssignedService } from '../../schemas/assignment.js'
 import type { AssignmentsTable, DB } from '../tables.js'

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { chunks, IDS_PER_STATEMENT } from '../../domain/chunks.js'
+import { chunks, IDS_PER_STATEMENT } from '../chunks.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { applyAssignmentChanges } from './assignment-writes.js'

@@ -4,7 +4,7 @@ import type { AssignmentAction } from '../../domain/assignment-diff.js'
 import { advisoryTransactionLock } from '../dialect.js'
 import type { AssignmentHistoryTable, DB } from '../tables.js'
 import type { TransactionStep } from '../transaction.js'
-import { chunks, ROWS_PER_INSERT } from '../../domain/chunks.js'
+import { chunks, ROWS_PER_INSERT } from '../chunks.js'
 
 /** One assignment that changed; a version is null both when unset and when there was no row. */
 export interface AssignmentChange {

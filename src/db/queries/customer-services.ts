@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely'
-import type { ListQuery } from '../../domain/list-query.js'
+import type { ListQuery } from '../../laravel/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
 import { lockingRows } from '../dialect.js'

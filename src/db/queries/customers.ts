@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import { customerAccountFor } from '../../domain/customer-account.js'
-import type { ListQuery } from '../../domain/list-query.js'
+import type { ListQuery } from '../../laravel/list-query.js'
 import { foldCase } from '../../domain/text-search.js'
 import { toLaravelTimestamp, toStoredTimestamp } from '../../domain/timestamps.js'
 import type { Customer } from '../../schemas/customer.js'

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
-import type { HistoryFilters } from '../../domain/history-filters.js'
+import type { HistoryFilters } from '../../laravel/history-filters.js'
 import { toLaravelTimestamp, toStoredBound } from '../../domain/timestamps.js'
 import type { HistoryEntry } from '../../schemas/history.js'
 import type { AssignmentHistoryTable, DB } from '../tables.js'

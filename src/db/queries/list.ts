@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import type { ListQuery } from '../../domain/list-query.js'
-import { offsetOf } from '../../domain/paginator.js'
+import type { ListQuery } from '../../laravel/list-query.js'
+import { offsetOf } from '../../laravel/paginator.js'
 import { containsPattern } from '../../domain/text-search.js'
 import { compiledPerShape, type Value } from '../compiled-once.js'
 import { patternRows } from '../dialect.js'

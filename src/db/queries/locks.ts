@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely'
-import { chunks, IDS_PER_STATEMENT } from '../../domain/chunks.js'
+import { chunks, IDS_PER_STATEMENT } from '../chunks.js'
 import { isStorableId } from '../../domain/ids.js'
 import { lockingRows } from '../dialect.js'
 import type { DB } from '../tables.js'

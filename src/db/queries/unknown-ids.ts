@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { chunks, IDS_PER_STATEMENT } from '../../domain/chunks.js'
+import { chunks, IDS_PER_STATEMENT } from '../chunks.js'
 import { isStorableId } from '../../domain/ids.js'
 import type { DB } from '../tables.js'
 
