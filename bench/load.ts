@@ -1,9 +1,12 @@
 import autocannon from 'autocannon'
+import type { Variables } from './parameters.js'
 
 /** One request of a scenario: drawn anew for every request autocannon sends. */
 export interface DrawnRequest {
   readonly path: string
   readonly body?: string
+  /** What was drawn at random, by name: the same-SQL baseline computes its parameters from them. */
+  readonly variables?: Variables
 }
 
 export interface LoadOptions {

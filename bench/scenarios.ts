@@ -48,7 +48,10 @@ export function scenariosFor (dataset: Dataset): Scenario[] {
       method: 'GET',
       authenticated: true,
       kind: 'read',
-      draw: () => ({ path: `/api/v1/customers/${customer()}/services` })
+      draw: () => {
+        const id = customer()
+        return { path: `/api/v1/customers/${id}/services`, variables: { customer: id } }
+      }
     },
     {
       name: 'feature-flag',
@@ -59,7 +62,8 @@ export function scenariosFor (dataset: Dataset): Scenario[] {
       draw: () => {
         const id = customer()
         const owned = servicesOfCustomer(dataset, id)
-        return { path: `/api/v1/customers/${id}/services/${keyOf(owned[below(owned.length)] as number)}` }
+        const key = keyOf(owned[below(owned.length)] as number)
+        return { path: `/api/v1/customers/${id}/services/${key}`, variables: { customer: id, key } }
       }
     },
     {
@@ -76,7 +80,10 @@ export function scenariosFor (dataset: Dataset): Scenario[] {
       method: 'GET',
       authenticated: true,
       kind: 'read',
-      draw: () => ({ path: `/api/v1/customer-services/${mostAssigned}/customers?page=${1 + below(CUSTOMER_LIST_PAGES)}` })
+      draw: () => {
+        const page = 1 + below(CUSTOMER_LIST_PAGES)
+        return { path: `/api/v1/customer-services/${mostAssigned}/customers?page=${page}`, variables: { page } }
+      }
     },
     {
       name: 'customer-list',
@@ -84,7 +91,10 @@ export function scenariosFor (dataset: Dataset): Scenario[] {
       method: 'GET',
       authenticated: true,
       kind: 'read',
-      draw: () => ({ path: `/api/v1/customers?page=${1 + below(CUSTOMER_LIST_PAGES)}` })
+      draw: () => {
+        const page = 1 + below(CUSTOMER_LIST_PAGES)
+        return { path: `/api/v1/customers?page=${page}`, variables: { page } }
+      }
     },
     {
       name: 'sync-5-services',
