@@ -40,11 +40,11 @@ async function waitReady (child: ChildProcess, url: string, started: number, tim
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
 }
 
-async function startProcess (name: string, args: string[], env: Record<string, string>, readyPath: string): Promise<Server> {
+async function startProcess (name: string, args: string[], env: Record<string, string>, readyPath: string, root = projectRoot): Promise<Server> {
   const port = await freePort()
   const started = performance.now()
   const child = spawn(process.execPath, args, {
-    cwd: fileURLToPath(projectRoot),
+    cwd: fileURLToPath(root),
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -73,25 +73,40 @@ async function startProcess (name: string, args: string[], env: Record<string, s
   }
 }
 
+/** A build of the service: this checkout's, or another's (`BENCH_COMPARE`) measured beside it. */
+export interface ServiceBuild {
+  /** `service`, or `service@<short commit>` for another checkout. */
+  readonly label: string
+  /** The checkout whose `dist/server.js` runs, as a directory URL. */
+  readonly root: URL
+}
+
+export const currentBuild: ServiceBuild = { label: 'service', root: projectRoot }
+
 /**
  * The service as production runs it: built JS, production mode, logging at warn. The rate
  * limits are still counted, but set too high to refuse the load that one token and one
  * address generate here.
  */
-export async function startService (databaseUrl: string, settings: Record<string, string> = {}): Promise<Server> {
-  return await startProcess('service', ['dist/server.js'], {
+export async function startService (databaseUrl: string, settings: Record<string, string> = {}, build = currentBuild): Promise<Server> {
+  return await startProcess(build.label, ['dist/server.js'], {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     RATE_LIMIT_PER_MINUTE: '100000000',
     LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
     ...settings
-  }, '/health/ready')
+  }, '/health/ready', build.root)
 }
 
 /** A bare Fastify app in the same kind of process: plain JS, no auth, no database. */
 export async function startBaseline (): Promise<Server> {
-  return await startProcess('baseline', ['bench/baseline-server.mjs'], { NODE_ENV: 'production' }, '/ready')
+  return await startProcess('bare Fastify', ['bench/baseline-server.mjs'], { NODE_ENV: 'production' }, '/ready')
+}
+
+/** The like-for-like baseline on a copy of the service's database: the naive sync and the same-SQL reads. */
+export async function startNaive (databaseUrl: string): Promise<Server> {
+  return await startProcess('naive', ['bench/naive-server.mjs'], { NODE_ENV: 'production', DATABASE_URL: databaseUrl }, '/ready')
 }
 
 function statusKb (pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -102,19 +117,6 @@ function statusKb (pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 export const rssKb = (pid: number) => statusKb(pid, 'VmRSS')
 
-/** CPU time the process has used, user and system, in clock ticks (1/100 s on Linux). */
-function cpuTicks (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return Number(fields[11]) + Number(fields[12])
-}
-const MICROS_PER_TICK = 10_000
-
-/** The server's own CPU time spent while `work` runs, in microseconds. */
-export async function cpuMicrosDuring<T> (pid: number, work: () => Promise<T>): Promise<{ result: T, cpuMicros: number }> {
-  const before = cpuTicks(pid)
-  const result = await work()
-  return { result, cpuMicros: (cpuTicks(pid) - before) * MICROS_PER_TICK }
-}
 export const peakRssKb = (pid: number) => statusKb(pid, 'VmHWM')
 
 /** VmHWM is the peak over the process's life: a scenario's own peak needs sampling. */
