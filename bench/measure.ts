@@ -18,6 +18,8 @@ export interface Contender {
   readonly cpu: CpuScope
   /** Its SQLite file, whose write-ahead log is watched during the writes. */
   readonly sqliteFile?: string
+  /** A bearer token of its database, for the authenticated scenarios (the references need none). */
+  readonly token?: string
 }
 
 export interface ContenderResult extends LoadResult {
@@ -91,28 +93,27 @@ interface Tally {
 export async function measureScenario (
   scenario: Scenario,
   contenders: { services: Contender[], reference: Contender & { kind: ReferenceKind } },
-  token: string,
   options: BenchOptions
 ): Promise<ScenarioResult> {
-  const headers: Record<string, string> = {
-    ...(scenario.authenticated && { authorization: `Bearer ${token}` }),
+  const headersOf = (contender: Contender): Record<string, string> => ({
+    ...(scenario.authenticated && contender.token !== undefined && { authorization: `Bearer ${contender.token}` }),
     ...(scenario.method === 'POST' && { 'content-type': 'application/json' })
-  }
+  })
   const [current] = contenders.services
   if (current === undefined) throw new Error('no service to measure')
-  const bodyBytes = await sampleBodies(current.server, scenario, headers)
-  const load = (origin: string, draw: () => DrawnRequest, durationSeconds: number) => runLoad({
-    origin, method: scenario.method, headers, draw, connections: options.connections, durationSeconds
+  const bodyBytes = await sampleBodies(current.server, scenario, headersOf(current))
+  const load = (contender: Contender, draw: () => DrawnRequest, durationSeconds: number) => runLoad({
+    origin: contender.server.origin, method: scenario.method, headers: headersOf(contender), draw, connections: options.connections, durationSeconds
   })
   const tally = (contender: Contender, draw: () => DrawnRequest): Tally => ({ contender, draw, runs: [], cpuMicros: 0 })
   const reference = tally(contenders.reference, referenceDraw(contenders.reference.kind, scenario, bodyBytes))
   const services = contenders.services.map((contender) => tally(contender, scenario.draw))
   const everyone = [reference, ...services]
   const answers = new Map<Tally, AnswerSize>()
-  for (const each of everyone) answers.set(each, await answerSize(each.contender.server.origin, scenario.method, headers, each.draw()))
+  for (const each of everyone) answers.set(each, await answerSize(each.contender.server.origin, scenario.method, headersOf(each.contender), each.draw()))
 
   if (options.warmupSeconds > 0) {
-    for (const each of everyone) await load(each.contender.server.origin, each.draw, options.warmupSeconds)
+    for (const each of everyone) await load(each.contender, each.draw, options.warmupSeconds)
   }
   // The machine is shared: other work comes and goes within seconds. Rounds of reference,
   // services (in turn first), reference put them all under the same conditions, on average.
@@ -123,7 +124,7 @@ export async function measureScenario (
     wal: scenario.kind === 'write' && each.contender.sqliteFile !== undefined ? sampleWal(each.contender.sqliteFile) : undefined
   }))
   const measuredRun = async (each: Tally, seconds: number) => {
-    const { result, cpuMicros } = await cpuMicrosDuring(each.contender.cpu, () => load(each.contender.server.origin, each.draw, seconds))
+    const { result, cpuMicros } = await cpuMicrosDuring(each.contender.cpu, () => load(each.contender, each.draw, seconds))
     each.runs.push(result)
     each.cpuMicros += cpuMicros
   }

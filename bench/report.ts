@@ -146,7 +146,7 @@ export function render (runs: RunResult[], baseline: BaselineInfo, options: Pick
     'Each scenario\'s first row is its reference (ref): the naive writer for the sync, the same SQL for computed reads, bare Fastify ' +
       'for cached reads and login. ×ref: the service over the reference (req/s, p50, p99); ref÷: the reference\'s CPU per request ' +
       'over the service\'s. CPU counts the server process and, on PostgreSQL, the postgres processes working for its database. ' +
-      'head B: status line and headers of one answer. max WAL: the largest the SQLite write-ahead log was seen during the sync.',
+      'head B: status line and headers of one answer. max WAL: the largest the SQLite write-ahead log was seen during a write scenario (sampled every 20 ms).',
     '',
     markdownTable(runs),
     summary(runs, baseline),

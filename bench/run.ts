@@ -47,8 +47,13 @@ interface Databases {
 const cpuScope = (dialect: Dialect, pid: number, databaseUrl: string) =>
   dialect === 'postgres' ? { pid, postgresDatabase: new URL(databaseUrl).pathname.slice(1) } : { pid }
 
-function contender (databases: Databases, server: Server, databaseUrl: string): Contender {
-  return { server, cpu: cpuScope(databases.dialect, server.pid, databaseUrl), ...(databases.dialect === 'sqlite' && { sqliteFile: databaseUrl }) }
+function contender (databases: Databases, server: Server, databaseUrl: string, token?: string): Contender {
+  return {
+    server,
+    cpu: cpuScope(databases.dialect, server.pid, databaseUrl),
+    ...(databases.dialect === 'sqlite' && { sqliteFile: databaseUrl }),
+    ...(token !== undefined && { token })
+  }
 }
 
 /** Each scenario's reference: like for like where the bench has one, else bare Fastify. */
@@ -96,11 +101,10 @@ async function benchDatabase (
         const reference = kindOfReference === 'bare-fastify'
           ? { server: references.bare, cpu: { pid: references.bare.pid } }
           : contender(databases, references.naive, databases.naive.databaseUrl)
-        // One token serves both builds: they share the users and tokens of the seeded data.
         const result = await measureScenario(scenario, {
-          services: services.map((service, index) => contender(databases, service, urls[index] as string)),
+          services: services.map((service, index) => contender(databases, service, urls[index] as string, tokens[index])),
           reference: { ...reference, kind: kindOfReference }
-        }, tokens[0] as string, options)
+        }, options)
         for (const measured of result.services) {
           const failed = measured.non2xx + measured.errors + measured.timeouts
           progress(`  ${measured.label}: ${measured.requestsPerSecond.toFixed(0)} req/s (reference ${result.reference.requestsPerSecond.toFixed(0)}), ` +

@@ -1,5 +1,5 @@
 import type { ScenarioResult, ServiceResult } from './measure.js'
-import type { RunResult } from './report.js'
+import { failedRequests, type RunResult } from './report.js'
 
 /** A target's value for one service build: what was measured, and whether it holds (null: not measured). */
 interface Verdict {
@@ -35,8 +35,10 @@ function each (
       const measured = serviceIn(scenario, label)
       if (measured === undefined) return []
       const verdict = figure(measured)
-      met &&= verdict.met
-      return [`${scenario.name} ${verdict.text}`]
+      // A figure of failed requests measures nothing the target asks for.
+      const failed = failedRequests(measured)
+      met &&= verdict.met && failed === 0
+      return [`${scenario.name} ${verdict.text}${failed > 0 ? ` (${failed} FAILED)` : ''}`]
     })
     if (figures.length > 0) parts.push(`${run.dataset}: ${figures.join(', ')}`)
   }
