@@ -24,7 +24,7 @@ export const usage = `npm run bench [-- small|large ...]
   BENCH_DATASETS=small,large      data sets (default both; positional arguments too)
   BENCH_DATABASE_URL=postgres://… also run on PostgreSQL, in a fresh database per data set
   BENCH_SQLITE=0                  skip SQLite (with BENCH_DATABASE_URL)
-  BENCH_DURATION=10               seconds measured per scenario
+  BENCH_DURATION=10               seconds measured per scenario and server
   BENCH_WARMUP=1                  seconds of unmeasured load before each scenario, on each server
   BENCH_ROUNDS=5                  rounds of reference, service(s), reference per scenario (slices of 2 s at least)
   BENCH_CONNECTIONS=50            concurrent connections
@@ -33,7 +33,8 @@ export const usage = `npm run bench [-- small|large ...]
   BENCH_UNCACHED=0                skip the SQLite reads measured again with ANSWER_CACHE_MB=0
   BENCH_COMPARE=/path/checkout    also measure that checkout's build (run \`npm run build\` there first)
                                   as service@<short commit>, scenario by scenario in the same rounds,
-                                  on its own copy of each seeded database
+                                  on its own copy of each seeded database (which has this checkout's
+                                  migrations: that build must have them all)
 
   Each scenario is measured against one reference, in the same rounds:
   - sync-5-services: the naive writer (bench/naive-server.mjs): bare Fastify and the same driver,

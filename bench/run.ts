@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { captureScenarioStatements, type ScenarioStatements } from './capture.js'
 import { copyDatabase, type DatabaseCopy } from './copies.js'
@@ -11,6 +11,7 @@ import { measurePopularShow } from './popular.js'
 import { currentSource, render, writeJson, type Dialect, type RunResult, type ServiceRun } from './report.js'
 import { scenariosFor, type Scenario } from './scenarios.js'
 import { benchUser, seedPostgres, seedSqlite, type SeededDatabase } from './seed.js'
+import { projectRoot } from '../src/project-root.js'
 import { currentBuild, startBaseline, startNaive, startService, type Server, type ServiceBuild } from './servers.js'
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`)
@@ -28,10 +29,21 @@ async function login (service: Server): Promise<string> {
 
 const selected = (options: BenchOptions, name: string) => options.scenarios.length === 0 || options.scenarios.includes(name)
 
-/** The build `BENCH_COMPARE` names, labelled by its commit. */
+const migrationFiles = (root: URL) => ['sqlite', 'postgres'].flatMap((dialect) => readdirSync(new URL(`migrations/${dialect}/`, root)).map((file) => `${dialect}/${file}`))
+
+/**
+ * The build `BENCH_COMPARE` names, labelled by its commit. It runs on a copy of the data seeded
+ * with this checkout's migrations: a build that lacks one of them would refuse the database.
+ */
 function compareBuild (path: string): ServiceBuild {
   const root = pathToFileURL(`${path.replace(/\/$/, '')}/`)
   if (!existsSync(new URL('dist/server.js', root))) throw new Error(`BENCH_COMPARE=${path}: no dist/server.js there; run \`npm run build\` in it first`)
+  const theirs = new Set(migrationFiles(root))
+  const missing = migrationFiles(projectRoot).filter((file) => !theirs.has(file))
+  if (missing.length > 0) {
+    throw new Error(`BENCH_COMPARE=${path} lacks migrations this checkout seeds with (${missing.join(', ')}): it would refuse the database. ` +
+      'Run the bench from the checkout with fewer migrations, with BENCH_COMPARE naming the other one.')
+  }
   const commit = execFileSync('git', ['-C', path, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
   return { label: `service@${commit}`, root }
 }
