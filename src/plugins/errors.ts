@@ -22,6 +22,12 @@ function routePath (url: string): string {
   return trimmed === '' ? '/' : trimmed
 }
 
+// Parameter names differ between routes of one shape (`:id`, `:customer`); only the shape counts.
+const shapeOf = (url: string) => url.replace(/:[^/]+/g, ':param')
+
+/** Whether two segments of route shapes can match one path segment. */
+const overlaps = (one: string, other: string) => one === other || one.includes(':') || other.includes(':')
+
 /**
  * Answers every error with the contract's JSON: Laravel's 422 for validation, 404 and
  * 405 for routes, the message of any client error, 503 while the database cannot be
@@ -37,8 +43,7 @@ export default fp(async (app) => {
   const paths = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true })
   const methodsByShape = new Map<string, Set<string>>()
   app.addHook('onRoute', (route) => {
-    // Parameter names differ between routes of one shape (`:id`, `:customer`); only the shape counts.
-    const shape = route.url.replace(/:[^/]+/g, ':param')
+    const shape = shapeOf(route.url)
     let shapeMethods = methodsByShape.get(shape)
     if (shapeMethods === undefined) {
       shapeMethods = new Set()
@@ -49,15 +54,37 @@ export default fp(async (app) => {
   })
   const methodsAt = (url: string) => paths.find('GET', url.split('?')[0] ?? '/')?.store as ReadonlySet<string> | undefined
 
+  /**
+   * Whether a request that matched `route` by `method` may belong to another shape that lacks
+   * `method`. Only a shape that could match the same paths can claim it: segment by segment equal,
+   * or a parameter on either side (a wildcard shape, /docs' files, is taken as a possible match).
+   * So most routes, GET of a service `{key}` included (its one rival, the history, answers GET),
+   * skip the second lookup. Decided once per route and method, when every route is known.
+   */
+  const mayBeClaimedElsewhere = (route: string, method: string): boolean => {
+    const segments = shapeOf(route).split('/')
+    for (const [shape, shapeMethods] of methodsByShape) {
+      if (shapeMethods.has(method)) continue
+      const other = shape.split('/')
+      if (shape.includes('*') || route.includes('*')) return true
+      if (other.length === segments.length && other.every((segment, index) => overlaps(segment, segments[index] as string))) return true
+    }
+    return false
+  }
+  const needsPathCheck = new Map<string, boolean>()
+
   // Fastify's router matches by method first: a request for a method the path's own pattern lacks
   // may have matched a less specific one (PUT `/customers/1/services/history`, the `{key}` route).
   // OPTIONS is answered alike on every path (a CORS preflight, or the 204 with `Allow`).
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.is404 || request.method === 'OPTIONS') return
-    const allowed = methodsAt(request.url)
-    if (allowed === undefined || allowed.has(request.method)) return
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.is404 || request.method === 'OPTIONS') return done()
+    const route = request.routeOptions.url ?? ''
+    const key = `${request.method} ${route}`
+    let check = needsPathCheck.get(key)
+    if (check === undefined) needsPathCheck.set(key, check = mayBeClaimedElsewhere(route, request.method))
+    const allowed = check ? methodsAt(request.url) : undefined
+    if (allowed === undefined || allowed.has(request.method)) return done()
     reply.callNotFound()
-    return reply
   })
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -29,10 +29,11 @@ export default fp(async (app) => {
     done(null, parsePhpQuery(String(body)))
   })
 
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (containsNul(request.params) || containsNul(request.query) || containsNul(request.body)) {
-      throw new BadRequestError('The request must not contain NUL characters.')
+      return done(new BadRequestError('The request must not contain NUL characters.'))
     }
     request.body = request.body === undefined || request.body === null ? {} : normalizeInput(request.body)
+    done()
   })
 }, { name: 'request-input' })

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
+import { compiledOnce } from '../compiled-once.js'
 import type { DB } from '../tables.js'
 
 export type CountedTable = 'customers' | 'customer_services'
@@ -11,7 +12,13 @@ export async function adjustRowCount (trx: Transaction<DB>, table: CountedTable,
     .execute()
 }
 
+/** Read on every unfiltered page of a list: compiled once, and prepared by name on PostgreSQL. */
+const selectRowCount = compiledOnce((db, table: string) =>
+  db.selectFrom('row_counts').select('row_count').where('table_name', '=', table))
+
 export async function rowCount (db: Kysely<DB>, table: CountedTable): Promise<number> {
-  const row = await db.selectFrom('row_counts').select('row_count').where('table_name', '=', table).executeTakeFirstOrThrow()
+  const [row] = await selectRowCount(db, table)
+  // The migrations insert both tables' rows.
+  if (row === undefined) throw new Error(`row_counts has no row for ${table}`)
   return Number(row.row_count)
 }
