@@ -1,3 +1,4 @@
+import fastifyAuth from '@fastify/auth'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { customerMayUse, type Access, type AccessRule } from '../domain/access.js'
@@ -9,7 +10,6 @@ import { hashToken } from '../security/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Authenticates the request's bearer token, or fails it with a 401: an onRequest hook. */
     verifyBearer: (request: FastifyRequest) => Promise<void>
     /**
      * Refuses a customer token a route its `config.access` does not open to it, or
@@ -44,6 +44,7 @@ const bearer = /^Bearer +([A-Za-z0-9_-]{16,256})\s*$/i
  * process stays usable here. A logout through this process takes effect at once.
  */
 export default fp<{ cacheTtlSeconds: number }>(async (app, options) => {
+  await app.register(fastifyAuth)
   app.decorateRequest('user', null)
   app.decorateRequest('tokenId', null)
   app.decorateRequest('tokenHash', null)

@@ -49,7 +49,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async
       // Rate-limited against its token.
       response: withRateLimit(withSharedErrors({ 200: LogoutResult, ...errorResponses(400, 401, 413, 415) }, { body: true }))
     },
-    onRequest: [app.verifyBearer, app.throttleToken]
+    onRequest: [app.auth([app.verifyBearer]), app.throttleToken]
   }, async (request) => {
     await app.revokeRequestToken(request)
     return { message: 'Successfully logged out.' }

@@ -23,7 +23,7 @@ import historyRoutes from './history.js'
  * so). The errors plugin's root onRoute only reads each route's path and method, for the 405.
  */
 const v1: FastifyPluginAsyncTypebox<{ tokenTtlSeconds: number }> = async (app, options) => {
-  app.addHook('onRequest', app.verifyBearer)
+  app.addHook('onRequest', app.auth([app.verifyBearer]))
   app.addHook('onRequest', app.throttleToken)
   app.addHook('onRequest', app.authorize)
   if (app.answerCache !== null) {
