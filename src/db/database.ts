@@ -22,6 +22,7 @@ import type { DatabaseConfig } from '../config.js'
 import { preparedStatementName } from './compiled-once.js'
 import type { DialectName } from './dialect.js'
 import type { DB } from './tables.js'
+import { commitInGroups } from './transaction.js'
 
 /** How the process's database connections are used, for the metrics. */
 export interface ConnectionUse {
@@ -44,7 +45,12 @@ export interface Database {
    */
   readonly changeMark: (() => string) | null
   readonly connectionUse: () => ConnectionUse
+  /** SQLite only: tells `listener` how many writes each commit carried (see `inTransaction`). */
+  readonly onCommit: ((listener: (writes: number) => void) => void) | null
 }
+
+/** The most writes one SQLite commit carries: reads wait for a whole group. */
+export const MAX_WRITES_PER_COMMIT = 32
 
 const POSTGRES_POOL_SIZE = 10
 /** DATABASE_TIMEOUT's default: see `postgresTimeoutMs`. */
@@ -258,12 +264,20 @@ function preparingStatements (pool: pg.Pool, readTimeoutMs: number): PostgresPoo
 export function createDatabase (config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   if (config.dialect === 'sqlite') {
     const database = openSqlite(config.filename, options.sqliteBusyTimeoutMs ?? 5000)
-    const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) })
+    const db = new Kysely<DB>({ dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) }) })
+    const listeners: Array<(writes: number) => void> = []
+    commitInGroups(db, {
+      maxWrites: MAX_WRITES_PER_COMMIT,
+      afterCommit: async (writes) => {
+        for (const listener of listeners) listener(writes)
+      }
+    })
     return {
-      db: new Kysely<DB>({ dialect }),
+      db,
       dialect: 'sqlite',
       changeMark: sqliteChangeMark(database),
-      connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 })
+      connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 }),
+      onCommit: (listener) => { listeners.push(listener) }
     }
   }
   const timeoutMs = options.postgresTimeoutMs ?? POSTGRES_TIMEOUT_MS
@@ -284,6 +298,7 @@ export function createDatabase (config: DatabaseConfig, options: DatabaseOptions
     db: new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingStatements(pool, timeoutMs + POSTGRES_READ_GRACE_MS) }) }),
     dialect: 'postgres',
     changeMark: null,
-    connectionUse: () => ({ max: POSTGRES_POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
+    connectionUse: () => ({ max: POSTGRES_POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    onCommit: null
   }
 }
