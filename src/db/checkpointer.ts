@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type SQLite from 'better-sqlite3'
 
@@ -68,7 +68,7 @@ export function startCheckpointer (database: SQLite.Database, filename: string):
   const walFile = `${filename}-wal`
   const worker = new Worker(workerSource, {
     eval: true,
-    workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), filename, intervalMs: CHECKPOINT_INTERVAL_MS }
+    workerData: { driver: fileURLToPath(import.meta.resolve('better-sqlite3')), filename, intervalMs: CHECKPOINT_INTERVAL_MS }
   })
   // A database left open must not keep the process alive for its checkpointer.
   worker.unref()
