@@ -19,9 +19,11 @@ import {
   type SqliteDialectConfig
 } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
+import { startCheckpointer, WAL_RESTART_BYTES, type Checkpointer } from './checkpointer.js'
 import { preparedStatementName } from './compiled-once.js'
 import type { DialectName } from './dialect.js'
 import type { DB } from './tables.js'
+import { commitInGroups } from './transaction.js'
 
 /** How the process's database connections are used, for the metrics. */
 export interface ConnectionUse {
@@ -44,7 +46,12 @@ export interface Database {
    */
   readonly changeMark: (() => string) | null
   readonly connectionUse: () => ConnectionUse
+  /** SQLite only: tells `listener` how many writes each commit carried (see `inTransaction`). */
+  readonly onCommit: ((listener: (writes: number) => void) => void) | null
 }
+
+/** The most writes one SQLite commit carries: reads wait for a whole group. */
+export const MAX_WRITES_PER_COMMIT = 32
 
 const POSTGRES_POOL_SIZE = 10
 /** DATABASE_TIMEOUT's default: see `postgresTimeoutMs`. */
@@ -78,8 +85,20 @@ export interface DatabaseOptions {
  * another process wrote in between.
  */
 class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  readonly #checkpointer: Checkpointer | null
+
+  constructor (config: SqliteDialectConfig, checkpointer: Checkpointer | null) {
+    super(config)
+    this.#checkpointer = checkpointer
+  }
+
   override async beginTransaction (connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  override async destroy (): Promise<void> {
+    await this.#checkpointer?.stop()
+    await super.destroy()
   }
 }
 
@@ -98,14 +117,16 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 class ImmediateTransactionSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
+  readonly #checkpointer: Checkpointer | null
 
-  constructor (config: SqliteDialectConfig) {
+  constructor (config: SqliteDialectConfig, checkpointer: Checkpointer | null) {
     super(config)
     this.#config = config
+    this.#checkpointer = checkpointer
   }
 
   override createDriver (): Driver {
-    return new ImmediateTransactionSqliteDriver(this.#config)
+    return new ImmediateTransactionSqliteDriver(this.#config, this.#checkpointer)
   }
 
   override createAdapter (): DialectAdapter {
@@ -129,9 +150,6 @@ function withStatementCache (database: SQLite.Database, capacity = 500) {
     }
   }
 }
-
-/** About 40 MB of 4 KiB pages. */
-export const WAL_CHECKPOINT_PAGES = 10_000
 
 /**
  * Switching a file to the write-ahead log needs it alone for a moment, and SQLite answers
@@ -161,13 +179,8 @@ function openSqlite (filename: string, busyTimeoutMs: number): SQLite.Database {
   if (filename !== ':memory:') useWriteAheadLog(database, busyTimeoutMs)
   database.pragma('foreign_keys = ON')
   database.pragma('synchronous = NORMAL')
-  // A checkpoint copies the log's pages into the file and syncs both to disk. At SQLite's
-  // default (every 1,000 pages, about 4 MB) a steady stream of syncs paid for one every
-  // hundred or so commits, and copied the pages they all dirty (counters, the history's and
-  // the outbox's last pages) each time. The log is emptied after each one, and its file
-  // cut back to 64 MB.
-  database.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
-  database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+  // The log's file is cut back to this size when the log starts again (see checkpointer.ts).
+  database.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`)
   return database
 }
 
@@ -258,12 +271,22 @@ function preparingStatements (pool: pg.Pool, readTimeoutMs: number): PostgresPoo
 export function createDatabase (config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   if (config.dialect === 'sqlite') {
     const database = openSqlite(config.filename, options.sqliteBusyTimeoutMs ?? 5000)
-    const dialect = new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) })
+    const checkpointer = config.filename === ':memory:' ? null : startCheckpointer(database, config.filename)
+    const db = new Kysely<DB>({ dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(database) }, checkpointer) })
+    const listeners: Array<(writes: number) => void> = []
+    commitInGroups(db, {
+      maxWrites: MAX_WRITES_PER_COMMIT,
+      afterCommit: async (writes) => {
+        for (const listener of listeners) listener(writes)
+        await checkpointer?.afterCommit()
+      }
+    })
     return {
-      db: new Kysely<DB>({ dialect }),
+      db,
       dialect: 'sqlite',
       changeMark: sqliteChangeMark(database),
-      connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 })
+      connectionUse: () => ({ max: 1, open: database.open ? 1 : 0 }),
+      onCommit: (listener) => { listeners.push(listener) }
     }
   }
   const timeoutMs = options.postgresTimeoutMs ?? POSTGRES_TIMEOUT_MS
@@ -284,6 +307,7 @@ export function createDatabase (config: DatabaseConfig, options: DatabaseOptions
     db: new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingStatements(pool, timeoutMs + POSTGRES_READ_GRACE_MS) }) }),
     dialect: 'postgres',
     changeMark: null,
-    connectionUse: () => ({ max: POSTGRES_POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
+    connectionUse: () => ({ max: POSTGRES_POOL_SIZE, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    onCommit: null
   }
 }

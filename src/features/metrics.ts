@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { ConnectionUse } from '../db/database.js'
+import { MAX_WRITES_PER_COMMIT, type ConnectionUse } from '../db/database.js'
 import type { AnswerCache } from './answer-cache.js'
 import { UnauthenticatedError } from '../http-errors.js'
 
@@ -62,6 +62,17 @@ function registerServiceMetrics (register: Registry, connectionUse: () => Connec
   return { requestDuration, syncs, syncChanges }
 }
 
+/** SQLite's group commit: how many writes shared each commit (its _sum over _count is the mean). */
+function registerCommitMetrics (register: Registry, onCommit: (listener: (writes: number) => void) => void): void {
+  const writesPerCommit = new Histogram({
+    name: 'customer_services_db_writes_per_commit',
+    help: 'Writes (syncs, PUTs, DELETEs, catalog changes…) committed together in one SQLite transaction.',
+    buckets: [1, 2, 4, 8, 16, MAX_WRITES_PER_COMMIT],
+    registers: [register]
+  })
+  onCommit((writes) => writesPerCommit.observe(writes))
+}
+
 /** What an operator needs to size `ANSWER_CACHE_MB`: how often it answers, and how full it is. */
 function registerAnswerCacheMetrics (register: Registry, cache: AnswerCache): void {
   const { stats } = cache
@@ -101,6 +112,7 @@ export default fp<{ token: string }>(async (app, options) => {
   }
   const register = new Registry()
   const { requestDuration, syncs, syncChanges } = registerServiceMetrics(register, app.connectionUse)
+  if (app.onCommit !== null) registerCommitMetrics(register, app.onCommit)
   // The cache is set up after this plugin, and only on SQLite with ANSWER_CACHE_MB above 0.
   app.addHook('onReady', async () => {
     if (app.hasDecorator('answerCache') && app.answerCache !== null) registerAnswerCacheMetrics(register, app.answerCache)

@@ -10,16 +10,18 @@ declare module 'fastify' {
     db: Kysely<DB>
     changeMark: (() => string) | null
     connectionUse: () => ConnectionUse
+    onCommit: ((listener: (writes: number) => void) => void) | null
   }
 }
 
 export default fp<{ config: Config, migrate: boolean }>(async (app, options) => {
-  const { db, changeMark, connectionUse } = await openDatabase(options.config, {
+  const { db, changeMark, connectionUse, onCommit } = await openDatabase(options.config, {
     migrate: options.migrate,
     onConnectionLost: (error) => app.log.warn({ err: error }, 'database connection lost')
   })
   app.decorate('db', db)
   app.decorate('changeMark', changeMark)
   app.decorate('connectionUse', connectionUse)
+  app.decorate('onCommit', onCommit)
   app.addHook('onClose', async () => { await db.destroy() })
 }, { name: 'database' })

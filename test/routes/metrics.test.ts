@@ -67,6 +67,31 @@ for (const dialect of testDialects()) {
       t.ok(samples.some((sample) => sample.name === 'customer_services_syncs_total'), 'the other metrics are there')
     })
 
+    t.test(dialect === 'sqlite'
+      ? 'SQLite counts the writes each commit carried: concurrent syncs share commits'
+      : 'PostgreSQL commits each write on its own: no writes-per-commit metric', async (t) => {
+      const app = await buildTestApp(t, dialect, { METRICS_TOKEN: metricsToken })
+      const api = clientFor(app, await loginAs(app))
+      const service = (await api({ method: 'POST', url: '/api/v1/customer-services', payload: { key: 'voip', name: 'VoIP' } })).json().id
+      const customers: number[] = []
+      for (let index = 0; index < 10; index++) customers.push((await api({ method: 'POST', url: '/api/v1/customers', payload: { name: `C${index}` } })).json().id)
+      const commits = async () => {
+        const samples = samplesOf((await app.inject({ method: 'GET', url: '/metrics', headers: scrapeHeaders })).body)
+        return { count: valueOf(samples, 'customer_services_db_writes_per_commit_count'), sum: valueOf(samples, 'customer_services_db_writes_per_commit_sum') }
+      }
+      const before = await commits()
+      const syncs = await Promise.all(customers.map(async (customer) => await api({ method: 'POST', url: `/api/v1/customers/${customer}/services`, payload: { services: [service] } })))
+      t.same(syncs.map((sync) => sync.statusCode), customers.map(() => 201))
+      const after = await commits()
+      if (dialect === 'postgres') {
+        t.same(after, { count: undefined, sum: undefined })
+        return
+      }
+      t.equal(before.sum, 11, 'each write before was counted: the service and the ten customers')
+      t.equal((after.sum as number) - (before.sum as number), 10, 'the ten syncs')
+      t.ok((after.count as number) - (before.count as number) < 10, `they took ${(after.count as number) - (before.count as number)} commits`)
+    })
+
     t.test('/metrics stays out of the OpenAPI document', async (t) => {
       const app = await buildTestApp(t, dialect, { METRICS_TOKEN: metricsToken })
       t.notOk(Object.keys((app.swagger() as { paths: object }).paths).includes('/metrics'))
