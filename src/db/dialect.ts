@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type AliasedRawBuilder, type InsertQueryBuilder, type InsertResult, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
+import { PostgresAdapter, sql, type AliasedRawBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
 
 /**
@@ -48,22 +48,6 @@ export async function advisoryTransactionLock (trx: Kysely<any>, key: number, mo
   if (dialectOf(trx) !== 'postgres') return
   if (mode === 'shared') await sql`select pg_advisory_xact_lock_shared(${key})`.execute(trx)
   else await sql`select pg_advisory_xact_lock(${key})`.execute(trx)
-}
-
-/**
- * Runs an insert of rows with an `id` and answers the greatest id it gave: PostgreSQL
- * returns them; SQLite reports the last rowid of the insert without the cost of RETURNING.
- */
-export async function insertReturningLastId (
-  db: Kysely<any>,
-  insert: InsertQueryBuilder<any, any, InsertResult>
-): Promise<number> {
-  if (dialectOf(db) === 'postgres') {
-    let lastId = 0
-    for (const { id } of await insert.returning('id').execute()) lastId = Math.max(lastId, Number(id))
-    return lastId
-  }
-  return Number((await insert.executeTakeFirstOrThrow()).insertId)
 }
 
 /** Each dialect's rows of a JSON array of strings, as a table `pattern` with one column, `value`. */

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import { compiledOnce } from '../compiled-once.js'
-import { inJsonIds, insertReturningLastId, jsonElements, jsonField, storedTimestamp, writesCombineInOneStatement } from '../dialect.js'
+import { inJsonIds, jsonElements, jsonField, storedTimestamp, writesCombineInOneStatement } from '../dialect.js'
 import type { DB } from '../tables.js'
 import { appendEvents, changeFacts, type AssignmentChange, type ChangeContext, type ChangeEvent } from './change-log.js'
 import { customersCountsAdjustment, lockServiceCounters } from './locks.js'
@@ -188,6 +188,7 @@ const writtenInOneStatement = compiledOnce((db, changes: string, at: string) => 
 const detachedOne = compiledOnce((db, changes: string) => writesOf.detach(withChanges(db, changes)))
 const attachedOne = compiledOnce((db, changes: string, at: string) => writesOf.attach(db, withChanges(db, changes), at))
 const updatedOne = compiledOnce((db, changes: string, at: string) => writesOf.update(db, withChanges(db, changes), at))
+const recordedOne = compiledOnce((db, changes: string, at: string) => writesOf.history(db, withChanges(db, changes), at).returning('id'))
 const countedOne = compiledOnce((db, counterIds: string, deltas: string) => customersCountsAdjustment(db, counterIds, deltas))
 
 /** Writes the pivot rows, counters and history rows of `rows`, stamped `at`; answers the last history row's id. */
@@ -209,7 +210,9 @@ async function writeChanges (trx: Transaction<DB>, rows: readonly HistoryRow[], 
     if (has('detached')) await detachedOne(trx, changes)
     if (has('attached')) await attachedOne(trx, changes, at)
     if (has('updated')) await updatedOne(trx, changes, at)
-    lastId = await insertReturningLastId(trx, writesOf.history(trx, withChanges(trx, changes), at))
+    let last = 0
+    for (const { id } of await recordedOne(trx, changes, at)) last = Math.max(last, Number(id))
+    lastId = last
   }
   if (counted.length > 0) {
     await lockServiceCounters(trx, counted.map(([id]) => id))
