@@ -5,13 +5,15 @@ import type { ListQuery } from '../../laravel/list-query.js'
 import { toLaravelTimestamp, toStoredBound } from '../../domain/timestamps.js'
 import type { AssignedService, ListedAssignedService } from '../../schemas/assignment.js'
 import type { AssignmentsTable, DB } from '../tables.js'
-import { compiledOnce } from '../compiled-once.js'
+import { compiledOnce, compiledPerShape } from '../compiled-once.js'
+import { writersRunConcurrently } from '../dialect.js'
+import { isStorableId } from '../../domain/ids.js'
 import { inTransaction } from '../transaction.js'
 import { catalogColumns, serviceColumns, toServiceRecord, type CatalogFilter, type CatalogSort } from './customer-services.js'
 import { applyAssignmentChanges } from './assignment-writes.js'
 import type { AssignmentChange, ChangeContext } from './change-log.js'
 import { applyFilters, applySorts, boundPatterns, compiledList, countRows, fetchPage, filterMatches, type Page } from './list.js'
-import { lockCustomers, lockExistingServices } from './locks.js'
+import { lockCustomers, lockingServices } from './locks.js'
 import { referencedServiceId, referenceValues } from './service-reference.js'
 
 const pivotColumns = [
@@ -225,45 +227,98 @@ export async function unmetPrecondition (
   return { status: 'precondition_failed', etag, services: rows.map(toAssignedService) }
 }
 
-interface CurrentState {
+/** What a write of a customer's set reads of it, under the customer's lock. */
+export interface SetState {
   /** The tag of the set as it is. */
   readonly etag: string
-  /** The customer's assignments, with their services' keys (recorded in the history). */
+  /** The time of the customer's newest recorded change (null: none): changes are stamped after it. */
+  readonly lastChangeAt: Date | null
+  /** The customer's assignments (all of them, or the one asked for), with their services' keys (recorded in the history). */
   readonly assigned: ReadonlyMap<number, CurrentAssignment & { key: string }>
+  /** The services the write gives, those that exist, with their keys: kept from deletion until the commit. */
+  readonly existing: ReadonlyMap<number, string>
+}
+
+interface StateRow {
+  source: 'customer' | 'assigned' | 'existing' | 'last'
+  service_id: number | null
+  version: string | null
+  key: string | null
+  last_id: number | string | null
+  last_at: string | Date | null
 }
 
 /**
- * What a sync needs to know of the customer, in one statement (read once its lock is held):
- * its assignments and its newest history row's id (the set's version). The one-row `base`
- * makes the answer non-empty when the customer has neither.
+ * Everything a write of a customer's set reads, in one statement, one row per fact: that the
+ * customer exists, its assignments (all of them, or the one of `one`), the services it is
+ * given (locked shared, as `lockingServices` does) and its newest history row (the set's
+ * version and the time after which its changes are stamped).
  */
-async function currentStateOf (trx: Transaction<DB>, customerId: number): Promise<CurrentState> {
-  const { rows } = await sql<{ last_id: number | string | null, customer_service_id: number | null, version: string | null, key: string | null }>`
-    select h.id as last_id, p.customer_service_id, p.version, s.key
-    from (select 1 as one) base
-    left join (select id from assignment_history where customer_id = ${customerId} order by id desc limit 1) h on 1 = 1
-    left join customer_customer_service p on p.customer_id = ${customerId}
-    left join customer_services s on s.id = p.customer_service_id`.execute(trx)
-  const assigned = new Map<number, CurrentAssignment & { key: string }>()
-  for (const row of rows) {
-    if (row.customer_service_id !== null) assigned.set(row.customer_service_id, { version: row.version, key: row.key as string })
-  }
-  return { etag: assignmentSetTag(toId(rows[0]?.last_id)), assigned }
-}
-
-/** The set's tag, read under the customer's lock: its newest history row's id. */
-export async function setTagOf (trx: Transaction<DB>, customerId: number): Promise<string> {
-  const last = await trx.selectFrom('assignment_history')
-    .select('id')
-    .where('customer_id', '=', customerId)
+const stateRows = compiledPerShape<'whole' | 'one', StateRow>((shape) => shape, (db, shape, [customerId, given, one]) => {
+  const nothing = <T>() => sql<T>`null`
+  const facts = (source: StateRow['source']) => sql.lit(source).as('source')
+  // PostgreSQL types a union's columns by its first part: its nulls say their types.
+  const typedNull = <T>(type: string) => sql<T>`cast(null as ${sql.raw(type)})`
+  const customer = db.selectFrom('customers')
+    .where('customers.id', '=', customerId as number)
+    .select([facts('customer'), typedNull<number | null>('integer').as('service_id'), typedNull<string | null>('text').as('version'),
+      typedNull<string | null>('text').as('key'), typedNull<number | string | null>('bigint').as('last_id'),
+      typedNull<string | Date | null>('timestamptz').as('last_at')])
+  let assigned = db.selectFrom('customer_customer_service as pivot')
+    .innerJoin('customer_services as service', 'service.id', 'pivot.customer_service_id')
+    .where('pivot.customer_id', '=', customerId as number)
+  if (shape === 'one') assigned = assigned.where('pivot.customer_service_id', '=', one as number)
+  const last = db.selectFrom('assignment_history')
+    .select(['id', 'created_at'])
+    .where('customer_id', '=', customerId as number)
     .orderBy('id', 'desc')
     .limit(1)
-    .executeTakeFirst()
-  return assignmentSetTag(toId(last?.id))
+  return customer
+    .unionAll(assigned.select([facts('assigned'), 'pivot.customer_service_id as service_id', 'pivot.version', 'service.key', nothing<null>().as('last_id'), nothing<null>().as('last_at')]))
+    .unionAll(db.selectFrom(lockingServices(db, given).as('given'))
+      .select([facts('existing'), 'given.id as service_id', nothing<null>().as('version'), 'given.key', nothing<null>().as('last_id'), nothing<null>().as('last_at')]))
+    .unionAll(db.selectFrom(last.as('last'))
+      .select([facts('last'), nothing<null>().as('service_id'), nothing<null>().as('version'), nothing<null>().as('key'), 'last.id as last_id', 'last.created_at as last_at']))
+})
+
+/**
+ * Locks the customer (see `locks.ts`) and reads its set's state under the lock, for a write
+ * that gives it the services `given` and changes all its assignments or, with `one`, only
+ * that one. Undefined when the customer does not exist.
+ */
+export async function lockedSetState (
+  trx: Transaction<DB>,
+  customerId: number,
+  given: readonly number[],
+  one?: number
+): Promise<SetState | undefined> {
+  // A statement waiting for a row lock reads what was committed before it waited: the state is
+  // read by the next one. SQLite's transaction excludes other writers from its start.
+  if (writersRunConcurrently(trx) && !(await lockCustomers(trx, [customerId])).has(customerId)) return undefined
+  const givenIds = JSON.stringify(given.filter(isStorableId))
+  const rows = one === undefined
+    ? await stateRows(trx, 'whole', [customerId, givenIds])
+    : await stateRows(trx, 'one', [customerId, givenIds, one])
+  let exists = false
+  let lastId: number | null = null
+  let lastChangeAt: Date | null = null
+  const assigned = new Map<number, CurrentAssignment & { key: string }>()
+  const existing = new Map<number, string>()
+  for (const row of rows) {
+    if (row.source === 'customer') exists = true
+    else if (row.source === 'assigned') assigned.set(row.service_id as number, { version: row.version, key: row.key as string })
+    else if (row.source === 'existing') existing.set(row.service_id as number, row.key as string)
+    else {
+      lastId = toId(row.last_id)
+      lastChangeAt = row.last_at === null ? null : new Date(row.last_at)
+    }
+  }
+  if (!exists) return undefined
+  return { etag: assignmentSetTag(lastId), lastChangeAt, assigned, existing }
 }
 
 /** The changes that make a customer's set the diff's result, in the history's order: detaches, updates, attaches. */
-function changesOf (customerId: number, current: CurrentState['assigned'], diff: AssignmentDiff, keyOf: ReadonlyMap<number, string>): AssignmentChange[] {
+function changesOf (customerId: number, current: SetState['assigned'], diff: AssignmentDiff, keyOf: ReadonlyMap<number, string>): AssignmentChange[] {
   const change = (serviceId: number, action: AssignmentChange['action'], versionAfter: string | null): AssignmentChange =>
     ({ customerId, serviceId, action, versionBefore: current.get(serviceId)?.version ?? null, versionAfter, serviceKey: keyOf.get(serviceId) })
   return [
@@ -289,19 +344,20 @@ export async function syncServices (
   options: SetWriteOptions = {}
 ): Promise<SyncOutcome> {
   return await inTransaction(db, async (trx): Promise<SyncOutcome> => {
-    if (!(await lockCustomers(trx, [customerId])).has(customerId)) return { status: 'customer_missing' }
-    const { etag, assigned } = await currentStateOf(trx, customerId)
+    const state = await lockedSetState(trx, customerId, [...desired.keys()])
+    if (state === undefined) return { status: 'customer_missing' }
+    const { etag, assigned, existing } = state
     const failed = await unmetPrecondition(trx, customerId, etag, options)
     if (failed !== undefined) return failed
 
-    const keyOf = await lockExistingServices(trx, [...desired.keys()])
-    const unknown = [...desired.keys()].filter((id) => !keyOf.has(id))
+    const unknown = [...desired.keys()].filter((id) => !existing.has(id))
     if (unknown.length > 0) return { status: 'unknown_services', serviceIds: unknown }
+    const keyOf = new Map(existing)
     for (const [serviceId, { key }] of assigned) keyOf.set(serviceId, key)
 
     const diff = diffAssignments(assigned, desired)
     const changes = changesOf(customerId, assigned, diff, keyOf)
-    const lastId = changes.length === 0 ? null : await applyAssignmentChanges(trx, changes, context)
+    const lastId = changes.length === 0 ? null : await applyAssignmentChanges(trx, changes, context, { lastChangeAt: state.lastChangeAt })
     return {
       status: 'synced',
       attached: diff.attach.map((entry) => entry.serviceId),

@@ -1,10 +1,19 @@
 import type { Kysely } from 'kysely'
-import { chunks, IDS_PER_STATEMENT } from '../chunks.js'
+import { compiledOnce } from '../compiled-once.js'
+import { inJsonIds } from '../dialect.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import { applyAssignmentChanges } from './assignment-writes.js'
 import type { AssignmentChange, ChangeContext } from './change-log.js'
 import { lockCustomers, lockServiceCounters } from './locks.js'
+
+const serviceKey = compiledOnce((db, serviceId: number) => db.selectFrom('customer_services').select('key').where('id', '=', serviceId))
+
+/** The assignments of the service to the customers of a JSON array of ids. */
+const assignmentsOfService = compiledOnce((db, serviceId: number, customerIds: string) => db.selectFrom('customer_customer_service')
+  .select(['customer_id', 'version'])
+  .where('customer_service_id', '=', serviceId)
+  .where(inJsonIds(db, 'customer_id', customerIds)))
 
 export type BulkOutcome =
   | { status: 'applied', attached: number[], detached: number[] }
@@ -32,23 +41,16 @@ export async function bulkAssignService (
     if (unknown.length > 0) return { status: 'unknown_customers', customerIds: unknown }
 
     await lockServiceCounters(trx, [serviceId])
-    const service = await trx.selectFrom('customer_services').select('id').where('id', '=', serviceId).executeTakeFirst()
+    const [service] = await serviceKey(trx, serviceId)
     if (service === undefined) return { status: 'service_missing' }
 
     const current = new Map<number, string | null>()
-    for (const chunk of chunks(wanted, IDS_PER_STATEMENT)) {
-      const rows = await trx.selectFrom('customer_customer_service')
-        .select(['customer_id', 'version'])
-        .where('customer_service_id', '=', serviceId)
-        .where('customer_id', 'in', chunk)
-        .execute()
-      for (const row of rows) current.set(row.customer_id, row.version)
-    }
+    for (const row of await assignmentsOfService(trx, serviceId, JSON.stringify(wanted))) current.set(row.customer_id, row.version)
     const attached = [...new Set(attach)].filter((id) => !current.has(id)).sort((a, b) => a - b)
     const detached = [...new Set(detach)].filter((id) => current.has(id)).sort((a, b) => a - b)
     await applyAssignmentChanges(trx, [
-      ...attached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'attached', versionBefore: null, versionAfter: null })),
-      ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))
+      ...attached.map((customerId): AssignmentChange => ({ customerId, serviceId, serviceKey: service.key, action: 'attached', versionBefore: null, versionAfter: null })),
+      ...detached.map((customerId): AssignmentChange => ({ customerId, serviceId, serviceKey: service.key, action: 'detached', versionBefore: current.get(customerId) ?? null, versionAfter: null }))
     ], context)
     return { status: 'applied', attached, detached }
   }, { first: context.idempotencyClaim })

@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely'
 import { toStoredTimestamp } from '../../domain/timestamps.js'
 import type { AssignmentAction } from '../../domain/assignment-diff.js'
-import { advisoryTransactionLock } from '../dialect.js'
+import { compiledOnce } from '../compiled-once.js'
+import { jsonElements, jsonField, sharedAdvisoryLockRow, storedTimestamp } from '../dialect.js'
 import type { AssignmentHistoryTable, DB } from '../tables.js'
 import type { TransactionStep } from '../transaction.js'
-import { chunks, ROWS_PER_INSERT } from '../chunks.js'
 
 /** One assignment that changed; a version is null both when unset and when there was no row. */
 export interface AssignmentChange {
@@ -55,14 +55,19 @@ export const OUTBOX_LOCK = 0x6f7574626f78
  */
 export async function appendEvents (trx: Transaction<DB>, events: readonly ChangeEvent[], at: Date): Promise<void> {
   if (events.length === 0) return
-  await advisoryTransactionLock(trx, OUTBOX_LOCK, 'shared')
-  const createdAt = toStoredTimestamp(at)
-  for (const chunk of chunks(events, ROWS_PER_INSERT)) {
-    await trx.insertInto('change_events')
-      .values(chunk.map((event) => ({ type: event.type, payload: JSON.stringify(event.payload), created_at: createdAt })))
-      .execute()
-  }
+  await appendedEvents(trx, JSON.stringify(events.map((event, position) => ({ position, type: event.type, payload: JSON.stringify(event.payload) }))), toStoredTimestamp(at))
 }
+
+/** The events, a JSON array of `{ position, type, payload }`, appended in order in one statement that takes the outbox lock first. */
+const appendedEvents = compiledOnce((db, events: string, createdAt: string) => db.insertInto('change_events')
+  .columns(['type', 'payload', 'created_at'])
+  .expression(db.selectFrom([sharedAdvisoryLockRow(db, OUTBOX_LOCK), jsonElements(db, events, 'event')])
+    .select([
+      jsonField<string>('event', 'type', 'text').as('type'),
+      jsonField<string>('event', 'payload', 'text').as('payload'),
+      storedTimestamp(db, createdAt).as('created_at')
+    ])
+    .orderBy(jsonField('event', 'position', 'integer'))))
 
 type ChangeRow = Pick<AssignmentHistoryTable, 'customer_id' | 'customer_service_id' | 'service_key' | 'action' | 'version_before' | 'version_after' | 'user_id' | 'token_id' | 'reason'>
 

@@ -1,7 +1,7 @@
-import { sql, type Transaction } from 'kysely'
-import { chunks, IDS_PER_STATEMENT } from '../chunks.js'
+import type { Kysely, Transaction } from 'kysely'
+import { compiledOnce } from '../compiled-once.js'
 import { isStorableId } from '../../domain/ids.js'
-import { lockingRows } from '../dialect.js'
+import { inJsonIds, jsonElements, jsonField, lockingRows, writersRunConcurrently } from '../dialect.js'
 import type { DB } from '../tables.js'
 
 /*
@@ -9,7 +9,7 @@ import type { DB } from '../tables.js'
  * assignment, a customer's deletion), always taken in this order:
  *
  *   1. the customers whose sets change, in id order (`lockCustomers`), before the first read;
- *   2. the services assigned, shared (`lockExistingServices`), so none is deleted meanwhile;
+ *   2. the services assigned, shared (`lockingServices`), so none is deleted meanwhile;
  *   3. the pivot rows, by the writes themselves;
  *   4. the services' counters, in id order (`lockServiceCounters`);
  *   5. the outbox, shared, last of all (`appendEvents`).
@@ -20,32 +20,34 @@ import type { DB } from '../tables.js'
  * order, so none waits for a lock held by one that waits for it: no deadlock.
  *
  * On PostgreSQL these are row locks. SQLite has none, and needs none: its transactions here
- * begin immediate, which already excludes every other writer (see `lockingRows`).
+ * begin immediate, which already excludes every other writer (see `lockingRows`); there a
+ * statement that would only lock is not run at all.
  */
+
+const lockedCustomers = compiledOnce((db, ids: string) => lockingRows(db, db.selectFrom('customers')
+  .select('id')
+  .where(inJsonIds(db, 'id', ids))
+  .orderBy('id'), 'update'))
 
 /**
- * Locks the customers, in id order (in chunks, each in order). Answers those that exist;
- * ids no row could have are not looked up.
+ * Locks the customers, in id order. Answers those that exist; ids no row could have are not
+ * looked up.
  */
 export async function lockCustomers (trx: Transaction<DB>, customerIds: readonly number[]): Promise<Set<number>> {
-  const found = new Set<number>()
   const wanted = [...new Set(customerIds)].filter(isStorableId).sort((a, b) => a - b)
-  for (const chunk of chunks(wanted, IDS_PER_STATEMENT)) {
-    const query = trx.selectFrom('customers').select('id').where('id', 'in', chunk).orderBy('id')
-    for (const row of await lockingRows(trx, query, 'update').execute()) found.add(row.id)
-  }
-  return found
+  if (wanted.length === 0) return new Set()
+  return new Set((await lockedCustomers(trx, JSON.stringify(wanted))).map((row) => row.id))
 }
 
-/** The services that exist among `serviceIds`, with their keys, kept from deletion until the commit. */
-export async function lockExistingServices (trx: Transaction<DB>, serviceIds: readonly number[]): Promise<Map<number, string>> {
-  const keyOf = new Map<number, string>()
-  const wanted = serviceIds.filter(isStorableId)
-  if (wanted.length === 0) return keyOf
-  const query = trx.selectFrom('customer_services').select(['id', 'key']).where('id', 'in', wanted)
-  for (const row of await lockingRows(trx, query, 'key share').execute()) keyOf.set(row.id, row.key)
-  return keyOf
+/** The services of a JSON array of ids that exist, with their keys, kept from deletion until the commit. */
+export function lockingServices (db: Kysely<DB>, ids: unknown) {
+  return lockingRows(db, db.selectFrom('customer_services').select(['id', 'key']).where(inJsonIds(db, 'id', ids)), 'key share')
 }
+
+const lockedCounters = compiledOnce((db, ids: string) => lockingRows(db, db.selectFrom('customer_services')
+  .select('id')
+  .where(inJsonIds(db, 'id', ids))
+  .orderBy('id'), 'no key update'))
 
 /**
  * Locks the catalog rows whose `customers_count` the transaction is about to change, in id
@@ -54,33 +56,21 @@ export async function lockExistingServices (trx: Transaction<DB>, serviceIds: re
  * makes every transaction wait in the same order.
  */
 export async function lockServiceCounters (trx: Transaction<DB>, serviceIds: readonly number[]): Promise<void> {
-  if (serviceIds.length === 0) return
-  const query = trx.selectFrom('customer_services').select('id').where('id', 'in', [...serviceIds]).orderBy('id')
-  await lockingRows(trx, query, 'no key update').execute()
+  if (serviceIds.length === 0 || !writersRunConcurrently(trx)) return
+  await lockedCounters(trx, JSON.stringify([...serviceIds].sort((a, b) => a - b)))
 }
 
 /**
- * Adds to each service's `customers_count` its delta, after locking their rows in id order
- * (see `lockServiceCounters`), in the transaction that changed their assignments.
+ * Adds to each service's `customers_count` its delta, given as a JSON array of `{ id, delta }`
+ * beside a JSON array of the ids; lock them first (`lockServiceCounters`). Locking them in the
+ * update itself, from a sorted locking subquery, deadlocked under load on PostgreSQL: the
+ * update then found the versions its snapshot saw updated, and waited again for rows whose
+ * locks it held already.
  */
-export async function adjustCustomersCounts (trx: Transaction<DB>, deltas: ReadonlyMap<number, number>): Promise<void> {
-  const byDelta = new Map<number, number[]>()
-  for (const [serviceId, delta] of deltas) {
-    if (delta === 0) continue
-    const group = byDelta.get(delta)
-    if (group === undefined) byDelta.set(delta, [serviceId])
-    else group.push(serviceId)
-  }
-  const serviceIds = [...byDelta.values()].flat().sort((a, b) => a - b)
-  if (serviceIds.length === 0) return
-  await lockServiceCounters(trx, serviceIds)
-  const groups = [...byDelta]
-  // One statement, however many deltas: each service's, by the group it is in.
-  const delta = groups.length === 1
-    ? (groups[0] as [number, number[]])[0]
-    : sql<number>`case ${sql.join(groups.map(([value, ids]) => sql`when id in (${sql.join(ids)}) then ${sql.lit(value)}`), sql` `)} end`
-  await trx.updateTable('customer_services')
-    .set((eb) => ({ customers_count: eb('customers_count', '+', delta) }))
-    .where('id', 'in', serviceIds)
-    .execute()
+export function customersCountsAdjustment (db: Kysely<DB>, ids: unknown, deltas: unknown) {
+  return db.updateTable('customer_services')
+    .from(jsonElements(db, deltas, 'delta'))
+    .set((eb) => ({ customers_count: eb('customer_services.customers_count', '+', jsonField<number>('delta', 'delta', 'integer')) }))
+    .where(inJsonIds(db, 'customer_services.id', ids))
+    .where('customer_services.id', '=', jsonField<number>('delta', 'id', 'integer'))
 }

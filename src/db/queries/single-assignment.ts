@@ -4,10 +4,9 @@ import { assignmentSetTag } from '../../domain/entity-tag.js'
 import type { DB } from '../tables.js'
 import { inTransaction } from '../transaction.js'
 import type { AssignedService } from '../../schemas/assignment.js'
-import { findAssignedService, setTagOf, unmetPrecondition, type PreconditionFailed, type SetWriteOptions } from './assignments.js'
+import { findAssignedService, lockedSetState, unmetPrecondition, type PreconditionFailed, type SetState, type SetWriteOptions } from './assignments.js'
 import { applyAssignmentChanges } from './assignment-writes.js'
 import type { AssignmentChange, ChangeContext } from './change-log.js'
-import { lockCustomers, lockExistingServices } from './locks.js'
 
 /** `etag` names the customer's set after the change (or as it is, when nothing changed). */
 export type AssignOutcome =
@@ -23,23 +22,16 @@ export type UnassignOutcome =
   | PreconditionFailed
 
 /**
- * The sync's first steps for one assignment: the customer's lock (see `locks.ts`), then its
- * set's tag read under it and checked against `If-Match`.
+ * The sync's first steps for one assignment: the customer's lock (see `locks.ts`), then the
+ * state of its assignment of the service read under it, and the set's tag checked against
+ * `If-Match`. With `given`, the service is kept from deletion too.
  */
 async function lockSet (
-  trx: Transaction<DB>, customerId: number, options: SetWriteOptions
-): Promise<{ status: 'locked', etag: string } | { status: 'customer_missing' } | PreconditionFailed> {
-  if (!(await lockCustomers(trx, [customerId])).has(customerId)) return { status: 'customer_missing' }
-  const etag = await setTagOf(trx, customerId)
-  return await unmetPrecondition(trx, customerId, etag, options) ?? { status: 'locked', etag }
-}
-
-async function pivotOf (trx: Transaction<DB>, customerId: number, serviceId: number): Promise<{ version: string | null } | undefined> {
-  return await trx.selectFrom('customer_customer_service')
-    .select('version')
-    .where('customer_id', '=', customerId)
-    .where('customer_service_id', '=', serviceId)
-    .executeTakeFirst()
+  trx: Transaction<DB>, customerId: number, serviceId: number, given: boolean, options: SetWriteOptions
+): Promise<{ status: 'locked', state: SetState } | { status: 'customer_missing' } | PreconditionFailed> {
+  const state = await lockedSetState(trx, customerId, given ? [serviceId] : [], serviceId)
+  if (state === undefined) return { status: 'customer_missing' }
+  return await unmetPrecondition(trx, customerId, state.etag, options) ?? { status: 'locked', state }
 }
 
 /**
@@ -57,12 +49,12 @@ export async function assignService (
   options: SetWriteOptions = {}
 ): Promise<AssignOutcome> {
   return await inTransaction(db, async (trx): Promise<AssignOutcome> => {
-    const set = await lockSet(trx, customerId, options)
+    const set = await lockSet(trx, customerId, serviceId, true, options)
     if (set.status !== 'locked') return set
-    const serviceKey = (await lockExistingServices(trx, [serviceId])).get(serviceId)
+    const serviceKey = set.state.existing.get(serviceId)
     if (serviceKey === undefined) return { status: 'service_missing' }
 
-    const current = await pivotOf(trx, customerId, serviceId)
+    const current = set.state.assigned.get(serviceId)
     const { version } = attributes
     let change: AssignmentChange | undefined
     if (current === undefined) {
@@ -70,10 +62,10 @@ export async function assignService (
     } else if (version !== undefined && version !== current.version) {
       change = { customerId, serviceId, serviceKey, action: 'updated', versionBefore: current.version, versionAfter: version }
     }
-    const lastId = change === undefined ? null : await applyAssignmentChanges(trx, [change], context)
+    const lastId = change === undefined ? null : await applyAssignmentChanges(trx, [change], context, { lastChangeAt: set.state.lastChangeAt })
     const lookup = await findAssignedService(trx, customerId, String(serviceId))
     if (lookup.status !== 'assigned') throw new Error(`assignment of service ${serviceId} to customer ${customerId} vanished inside its own transaction`)
-    if (change === undefined || lastId === null) return { status: 'unchanged', service: lookup.service, etag: set.etag }
+    if (change === undefined || lastId === null) return { status: 'unchanged', service: lookup.service, etag: set.state.etag }
     return { status: change.action === 'attached' ? 'attached' : 'updated', service: lookup.service, etag: assignmentSetTag(lastId) }
   }, { first: context.idempotencyClaim })
 }
@@ -87,13 +79,13 @@ export async function unassignService (
   options: SetWriteOptions = {}
 ): Promise<UnassignOutcome> {
   return await inTransaction(db, async (trx): Promise<UnassignOutcome> => {
-    const set = await lockSet(trx, customerId, options)
+    const set = await lockSet(trx, customerId, serviceId, false, options)
     if (set.status !== 'locked') return set
-    const current = await pivotOf(trx, customerId, serviceId)
+    const current = set.state.assigned.get(serviceId)
     if (current === undefined) return { status: 'not_assigned' }
     const lastId = await applyAssignmentChanges(trx, [
-      { customerId, serviceId, action: 'detached', versionBefore: current.version, versionAfter: null }
-    ], context)
+      { customerId, serviceId, serviceKey: current.key, action: 'detached', versionBefore: current.version, versionAfter: null }
+    ], context, { lastChangeAt: set.state.lastChangeAt })
     return { status: 'detached', etag: assignmentSetTag(lastId) }
   }, { first: context.idempotencyClaim })
 }
