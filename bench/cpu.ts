@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 
 /** CPU time a process has used, user and system, in clock ticks (1/100 s on Linux); 0 once it is gone. */
-function cpuTicks (pid: number): number {
+export function cpuTicks (pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
     return Number(fields[11]) + Number(fields[12])

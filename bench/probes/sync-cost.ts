@@ -8,7 +8,7 @@
  * server; the probe makes and drops its own database, cs_probe_writes.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -18,6 +18,7 @@ import { openDatabase } from '../../src/db/open-database.js'
 import { createUser } from '../../src/db/queries/users.js'
 import { syncServices } from '../../src/db/queries/assignments.js'
 import { hashPassword } from '../../src/security/passwords.js'
+import { cpuTicks } from '../cpu.js'
 
 const dialect = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite'
 const syncs = Number(process.argv[3] ?? 3000)
@@ -111,15 +112,6 @@ async function seedAndCount (url: string): Promise<number> {
   const perSync = (statements() - before) / counted
   await db.destroy()
   return perSync
-}
-
-function cpuTicks (pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-    return Number(fields[11]) + Number(fields[12])
-  } catch {
-    return 0
-  }
 }
 
 async function backendPids (url: string): Promise<number[]> {
